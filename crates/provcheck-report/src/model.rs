@@ -1,0 +1,236 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{ExitStatus, Finding, Verdict};
+
+/// The version of the JSON report layout. Bumped only for incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run's report: every release checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Layout version of this document ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The releases, in the order they were given.
+    pub releases: Vec<ReleaseReport>,
+}
+
+impl Report {
+    /// A report over the given releases, stamped with this tool's name and version.
+    pub fn new(tool_version: &str, releases: Vec<ReleaseReport>) -> Self {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "provcheck".to_owned(),
+                version: tool_version.to_owned(),
+            },
+            releases,
+        }
+    }
+
+    /// The exit status the contract assigns to this report.
+    ///
+    /// `Error` when any artifact could not be checked, else `Failure` when any artifact
+    /// fails (see [`Verdict::fails`]), else `Success`.
+    pub fn exit_status(&self, strict: bool) -> ExitStatus {
+        let artifacts = || self.releases.iter().flat_map(|r| r.artifacts.iter());
+        if artifacts().any(|a| a.verdict == Verdict::Error)
+            || self
+                .releases
+                .iter()
+                .any(|r| r.artifacts.is_empty() && r.verdict == Verdict::Error)
+        {
+            ExitStatus::Error
+        } else if self.releases.iter().any(|r| r.verdict.fails(strict))
+            || artifacts().any(|a| a.verdict.fails(strict))
+        {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        }
+    }
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `provcheck`.
+    pub name: String,
+    /// The tool's version.
+    pub version: String,
+}
+
+/// One release: a (name, version) and the artifacts checked for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseReport {
+    /// The normalized project name (PEP 503).
+    pub name: String,
+    /// The version, as published.
+    pub version: String,
+    /// The worst verdict of the artifacts.
+    pub verdict: Verdict,
+    /// Where the artifacts were compared against, when they agree on it.
+    pub source: Option<SourceInfo>,
+    /// Findings about the release as a whole (no tag, artifacts that disagree).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// One entry per artifact.
+    pub artifacts: Vec<ArtifactReport>,
+}
+
+impl ReleaseReport {
+    /// Recomputes the release verdict: the worst of its artifacts' verdicts and of the
+    /// verdict its own findings (artifacts that disagree) imply.
+    pub fn aggregate_verdict(&mut self) {
+        let own = Verdict::from_findings(&self.findings);
+        self.verdict = self
+            .artifacts
+            .iter()
+            .map(|a| a.verdict)
+            .chain([own])
+            .max()
+            .unwrap_or(own);
+    }
+}
+
+/// How the source commit of a release was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolvedBy {
+    /// The user named the revision (`--ref`).
+    Ref,
+    /// A PEP 740 attestation named the commit.
+    Attestation,
+    /// A tag whose version equals the release version.
+    Tag,
+    /// A commit id recorded inside the artifact.
+    ArtifactHint,
+    /// The commit whose tree best matches the artifact's files.
+    ContentSearch,
+}
+
+impl ResolvedBy {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolvedBy::Ref => "ref",
+            ResolvedBy::Attestation => "attestation",
+            ResolvedBy::Tag => "tag",
+            ResolvedBy::ArtifactHint => "artifact-hint",
+            ResolvedBy::ContentSearch => "content-search",
+        }
+    }
+}
+
+/// The source an artifact was compared against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The repository, as given or discovered (a URL or a local path).
+    pub repo: String,
+    /// The full commit id, when one was found.
+    pub commit: Option<String>,
+    /// The tag, when the commit was found through one.
+    pub tag: Option<String>,
+    /// How the commit was found.
+    pub resolved_by: Option<ResolvedBy>,
+    /// The folder of the repository the artifact's root maps to, when not the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+}
+
+/// What kind of artifact a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtifactKind {
+    /// A built distribution (`.whl`).
+    Wheel,
+    /// A source distribution (`.tar.gz`, `.zip`, `.tar.bz2`).
+    Sdist,
+}
+
+impl ArtifactKind {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::Wheel => "wheel",
+            ArtifactKind::Sdist => "sdist",
+        }
+    }
+}
+
+/// Counts of how the artifact's files were traced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Regular files in the artifact.
+    pub files: u64,
+    /// Files identical to a file of the commit.
+    pub matched: u64,
+    /// Files explained by a rule (metadata, version files, license copies…).
+    pub generated: u64,
+    /// Files in no file of the commit.
+    pub extra: u64,
+    /// Files that differ from the commit's file at the same path.
+    pub modified: u64,
+    /// Files that cannot be verified without a rebuild (compiled code).
+    pub unverified: u64,
+    /// Files of the mapped source folders that the artifact does not ship.
+    pub missing: u64,
+}
+
+/// How one file of an artifact was traced (the `files` section, `--explain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileTrace {
+    /// Path inside the artifact.
+    pub path: String,
+    /// The outcome.
+    pub status: TraceStatus,
+    /// The source path it was compared with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+    /// The rule that explained it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// The outcome of tracing one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceStatus {
+    /// Identical to a source file.
+    Matched,
+    /// Explained by a rule.
+    Generated,
+    /// Differs from the source file at the same path.
+    Modified,
+    /// In no file of the commit.
+    Extra,
+    /// Cannot be verified without a rebuild.
+    Unverified,
+}
+
+/// One artifact's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactReport {
+    /// The file name of the artifact.
+    pub filename: String,
+    /// Wheel or sdist.
+    pub kind: ArtifactKind,
+    /// The sha256 of the artifact file, lowercase hex.
+    pub sha256: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The source this artifact was compared against, when it differs from the release's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceInfo>,
+    /// Counts of how the files were traced.
+    pub stats: Stats,
+    /// What was found, most severe first.
+    pub findings: Vec<Finding>,
+    /// Why the check could not complete (verdict `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How every file was traced, when asked for (`--explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<FileTrace>>,
+}
