@@ -1,0 +1,97 @@
+//! Rules that prove a difference is legitimate (PACKAGING.md), each with a stable name
+//! recorded in the evidence of what it explains.
+//!
+//! | rule | explains |
+//! |---|---|
+//! | `wheel-metadata` | `*.dist-info/{METADATA,WHEEL,RECORD,…}` |
+//! | `license-copy` | license/notice/authors files copied into `*.dist-info/` |
+//! | `sdist-pkg-info` | the sdist's `PKG-INFO` |
+//! | `egg-info` | setuptools' `*.egg-info/` folder in sdists |
+//! | `setup-cfg-egg-info` | setuptools' rewritten `setup.cfg` (only `[egg_info]` may differ) |
+//! | `compiled-module` | `.so`/`.pyd` with a source counterpart (unverified) |
+//! | `vendored-shared-library` | libraries bundled by auditwheel/delocate (unverified) |
+//! | `submodule` | files inside a submodule whose repository is not available |
+
+mod compiled;
+mod metadata;
+mod setup_cfg;
+
+use provcheck_artifact::{ArtifactFile, ArtifactKind};
+use provcheck_report::Severity;
+
+use crate::classify::{Ctx, Outcome};
+
+/// Rules that apply by path, before any comparison with the tree.
+pub(crate) fn explain(ctx: &Ctx<'_>, file: &ArtifactFile) -> Option<Outcome> {
+    let path = file.path.as_str();
+    let top = path.split('/').next().unwrap_or(path);
+    match ctx.kind() {
+        ArtifactKind::Wheel => {
+            if top.ends_with(".dist-info") {
+                return Some(metadata::dist_info(ctx, file));
+            }
+            if let Some(outcome) = compiled::vendored_library(ctx, file) {
+                return Some(outcome);
+            }
+        }
+        ArtifactKind::Sdist => {
+            if path == "PKG-INFO" {
+                return Some(Outcome::generated(
+                    file,
+                    "sdist-pkg-info",
+                    "PKG-INFO is written by the build backend from the project metadata",
+                ));
+            }
+        }
+    }
+    if let Some(outcome) = metadata::egg_info(ctx, file) {
+        return Some(outcome);
+    }
+    compiled::compiled_module(ctx, file)
+}
+
+/// Rules for a file whose mapped source path exists with other content.
+pub(crate) fn explain_difference(
+    ctx: &Ctx<'_>,
+    file: &ArtifactFile,
+    source_path: &str,
+) -> Option<Outcome> {
+    if ctx.kind() == ArtifactKind::Sdist && file.path == "setup.cfg" {
+        return Some(setup_cfg::rewritten(ctx, file, source_path));
+    }
+    None
+}
+
+/// Rules for a file whose mapped source path does not exist and whose content is in no
+/// file of the tree.
+pub(crate) fn explain_addition(
+    ctx: &Ctx<'_>,
+    file: &ArtifactFile,
+    source_path: &str,
+) -> Option<Outcome> {
+    if ctx.kind() == ArtifactKind::Sdist && file.path == "setup.cfg" {
+        return setup_cfg::added(ctx, file);
+    }
+    // Inside a submodule: the tree holds a gitlink at some parent folder.
+    let mut folder = source_path;
+    while let Some((parent, _)) = folder.rsplit_once('/') {
+        if let Some(entry) = ctx.tree().get(parent)
+            && entry.mode == provcheck_types::EntryMode::Submodule
+        {
+            return Some(submodule_file(file, parent));
+        }
+        folder = parent;
+    }
+    None
+}
+
+/// A file inside a submodule whose repository is not available: unverified, not extra.
+pub(crate) fn submodule_file(file: &ArtifactFile, submodule: &str) -> Outcome {
+    Outcome::unverified(
+        file,
+        "submodule",
+        Severity::Medium,
+        format!("inside submodule {submodule}, whose repository was not available to compare"),
+    )
+    .with_source(submodule)
+}

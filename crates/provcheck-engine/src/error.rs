@@ -1,0 +1,20 @@
+use std::path::PathBuf;
+
+/// Why a run could not start (problems with single artifacts become `error` verdicts).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// No artifact was given.
+    #[error("no artifacts given: pass the wheels and sdists to check, e.g. dist/*")]
+    NoArtifacts,
+    /// An artifact's file name is not a wheel or sdist name.
+    #[error("{}: {source}", path.display())]
+    ArtifactName {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its name.
+        source: provcheck_artifact::ArtifactError,
+    },
+    /// The repository could not be opened or read.
+    #[error(transparent)]
+    Source(#[from] provcheck_source::SourceError),
+}

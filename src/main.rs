@@ -1,0 +1,9 @@
+//! `provcheck`: does what a Python project published match its source repository?
+
+mod cli;
+mod commands;
+mod output;
+
+fn main() -> std::process::ExitCode {
+    commands::run(cli::parse())
+}
