@@ -1,0 +1,8 @@
+//! Integration tests: every scenario builds its repository and artifacts in a temporary
+//! folder and runs the real `provcheck` binary.
+
+mod common;
+
+mod archive;
+mod check;
+mod snapshots;
