@@ -139,6 +139,11 @@ impl Ctx<'_> {
         self.input.blobs.read_blob(&entry.blob).ok()
     }
 
+    /// A source file's content as text, when it exists and is UTF-8.
+    pub fn source_text(&self, path: &str) -> Option<String> {
+        String::from_utf8(self.source_content(path)?).ok()
+    }
+
     /// The source path of a file whose content appears in the tree, preferring the same
     /// file name.
     pub fn relocated_source(&self, file: &ArtifactFile) -> Option<String> {

@@ -10,11 +10,13 @@
 //! | `setup-cfg-egg-info` | setuptools' rewritten `setup.cfg` (only `[egg_info]` may differ) |
 //! | `compiled-module` | `.so`/`.pyd` with a source counterpart (unverified) |
 //! | `vendored-shared-library` | libraries bundled by auditwheel/delocate (unverified) |
+//! | `scm-version-file` | version files written by setuptools-scm, hatch-vcs, pdm, versioneer |
 //! | `submodule` | files inside a submodule whose repository is not available |
 
 mod compiled;
 mod metadata;
 mod setup_cfg;
+mod version_file;
 
 use provcheck_artifact::{ArtifactFile, ArtifactKind};
 use provcheck_report::Severity;
@@ -59,7 +61,8 @@ pub(crate) fn explain_difference(
     if ctx.kind() == ArtifactKind::Sdist && file.path == "setup.cfg" {
         return Some(setup_cfg::rewritten(ctx, file, source_path));
     }
-    None
+    // versioneer keeps a template `_version.py` in the tree and rewrites it in builds.
+    version_file::explain(ctx, file, source_path)
 }
 
 /// Rules for a file whose mapped source path does not exist and whose content is in no
@@ -71,6 +74,9 @@ pub(crate) fn explain_addition(
 ) -> Option<Outcome> {
     if ctx.kind() == ArtifactKind::Sdist && file.path == "setup.cfg" {
         return setup_cfg::added(ctx, file);
+    }
+    if let Some(outcome) = version_file::explain(ctx, file, source_path) {
+        return Some(outcome);
     }
     // Inside a submodule: the tree holds a gitlink at some parent folder.
     let mut folder = source_path;
