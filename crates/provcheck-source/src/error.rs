@@ -1,3 +1,4 @@
+use std::io;
 use std::path::PathBuf;
 
 /// Why the source repository could not be read.
@@ -90,5 +91,89 @@ pub enum SourceError {
         /// What libgit2 said.
         #[source]
         source: git2::Error,
+    },
+
+    /// The repository is not in the cache, and `--offline` forbids fetching it.
+    #[error(
+        "{url} is not in the cache at {}: run once without --offline, or pass --repo with \
+         the path of a clone",
+        path.display()
+    )]
+    Offline {
+        /// The repository.
+        url: String,
+        /// Where the clone would be.
+        path: PathBuf,
+    },
+
+    /// Blobs a comparison needs are missing from a partial clone, and fetching is off.
+    #[error(
+        "{count} file(s) needed from {repo} are not in its partial clone and --offline \
+         forbids fetching them: run once without --offline"
+    )]
+    OfflineBlobs {
+        /// How many blobs are missing.
+        count: usize,
+        /// The repository, for the message.
+        repo: String,
+    },
+
+    /// The `git` program could not be run.
+    #[error(
+        "could not run `{program}`: {source}; install git (2.31 or newer) or pass --repo \
+         with the path of a clone"
+    )]
+    GitNotRunnable {
+        /// The program, as given.
+        program: String,
+        /// Why it could not be started.
+        #[source]
+        source: io::Error,
+    },
+
+    /// `git` ran and failed. `output` is what git said, scrubbed of credentials.
+    #[error("{action} {url} failed ({status}): {output}; {hint}")]
+    GitFailed {
+        /// What was being done, e.g. "cloning".
+        action: &'static str,
+        /// The repository (never with credentials).
+        url: String,
+        /// git's exit status.
+        status: String,
+        /// git's last error lines, scrubbed of credentials.
+        output: String,
+        /// What the user can do.
+        hint: &'static str,
+    },
+
+    /// A remote that blobs cannot be fetched from safely (ssh, a remote helper...).
+    #[error(
+        "{repo} is a partial clone whose remote `{remote}` uses {scheme}, which provcheck does \
+         not fetch from: fetch the missing blobs yourself (`git -C {repo} fetch {remote}`), \
+         or clone over https"
+    )]
+    UnsupportedRemote {
+        /// The repository, for the message.
+        repo: String,
+        /// The remote's name.
+        remote: String,
+        /// The remote URL's scheme (or "an scp-style address").
+        scheme: String,
+    },
+
+    /// The cache could not be written.
+    #[error(
+        "could not {action} {}: {source}; check its permissions, or choose another cache \
+         directory (--cache-dir)",
+        path.display()
+    )]
+    Cache {
+        /// What was being done, e.g. "create".
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: io::Error,
     },
 }

@@ -8,9 +8,9 @@ use pep440_rs::Version;
 use provcheck_source::{SourceError, SourceRepo};
 use provcheck_types::{BlobId, BlobStore, EntryMode};
 
-const FILE: i32 = 0o100644;
+pub(crate) const FILE: i32 = 0o100644;
 const EXEC: i32 = 0o100755;
-const LINK: i32 = 0o120000;
+pub(crate) const LINK: i32 = 0o120000;
 const GITLINK: i32 = 0o160000;
 
 /// A file to put in a tree: path, mode, and content (for a gitlink: the pinned commit id).
@@ -59,7 +59,7 @@ fn write_dir(repo: &Repository, entries: &BTreeMap<String, (Oid, i32)>, prefix: 
 }
 
 /// Writes a commit; `reference` (e.g. `refs/heads/main`) is moved to it when given.
-fn commit(
+pub(crate) fn commit(
     repo: &Repository,
     reference: Option<&str>,
     files: &[Spec<'_>],
@@ -78,12 +78,12 @@ fn commit(
         .unwrap()
 }
 
-fn lightweight(repo: &Repository, name: &str, target: Oid) {
+pub(crate) fn lightweight(repo: &Repository, name: &str, target: Oid) {
     let object = repo.find_object(target, None).unwrap();
     repo.tag_lightweight(name, &object, false).unwrap();
 }
 
-fn annotated(repo: &Repository, name: &str, target: Oid, time: i64) -> Oid {
+pub(crate) fn annotated(repo: &Repository, name: &str, target: Oid, time: i64) -> Oid {
     let object = repo.find_object(target, None).unwrap();
     repo.tag(name, &object, &signature(time), "release", false)
         .unwrap()
