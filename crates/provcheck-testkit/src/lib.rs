@@ -22,5 +22,5 @@ mod http;
 mod index;
 mod name;
 
-pub use index::{Fault, FakeIndex, Request};
+pub use index::{FakeIndex, Fault, Request};
 pub use name::normalize;
