@@ -126,8 +126,12 @@ impl RepoCache {
             .map_err(cache_error("create", &lock_path))?;
         lock.lock().map_err(cache_error("lock", &lock_path))?;
 
-        let env = GitEnv::from_process(url.scheme(), url.host());
         let result = if is_clone(&path) {
+            // A fetch talks to the clone's own origin: the URL it was cloned from (or a
+            // mirror the user set up), restricted to the transports provcheck allows.
+            let (scheme, host) = origin_transport(&path)
+                .unwrap_or_else(|| (url.scheme().to_owned(), url.host().to_owned()));
+            let env = GitEnv::from_process(&scheme, &host);
             // Another run may have cloned it while this one waited for the lock.
             if options.fetch {
                 self.fetch(url, &path, &env, progress)
@@ -136,6 +140,7 @@ impl RepoCache {
                 Ok(cached(false))
             }
         } else {
+            let env = GitEnv::from_process(url.scheme(), url.host());
             self.clone_into(url, &path, &env, progress)
                 .map(|()| Acquired {
                     path: path.clone(),
@@ -260,4 +265,11 @@ fn cache_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error)
         path,
         source,
     }
+}
+
+/// The transport (scheme, host) of a clone's `origin`, when it is one provcheck allows.
+fn origin_transport(path: &Path) -> Option<(String, String)> {
+    let repo = git2::Repository::open_bare(path).ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    crate::repo::transport(remote.url().ok()?)
 }

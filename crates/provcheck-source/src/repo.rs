@@ -494,7 +494,7 @@ fn promisor(repo: &Repository) -> Option<Promisor> {
 
 /// The scheme and host git would use for `url`, when it is one blobs may be fetched
 /// over: https, http, or a local repository (a `file://` URL or an absolute path).
-fn transport(url: &str) -> Option<(String, String)> {
+pub(crate) fn transport(url: &str) -> Option<(String, String)> {
     if Path::new(url).is_absolute() {
         return Some(("file".to_owned(), String::new()));
     }
