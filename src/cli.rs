@@ -21,6 +21,105 @@ pub enum Command {
     ///
     /// Example: provcheck check dist/* --repo .
     Check(CheckArgs),
+    /// Verify a release from a package index against its source repository.
+    ///
+    /// The repository is found in the project's metadata (project_urls, home page) and
+    /// cloned without file contents into the cache; --repo names it instead.
+    ///
+    /// Examples: provcheck verify litellm==1.82.8; provcheck verify requests
+    Verify(VerifyArgs),
+    /// Inspect or clear the cache of downloads, index metadata and repositories.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// NAME==VERSION, or NAME for the latest release.
+    #[arg(value_name = "NAME[==VERSION]")]
+    pub target: String,
+
+    /// The source repository: a local clone (used in place) or a URL (cloned into the
+    /// cache). Default: discovered from the project's metadata.
+    #[arg(long, value_name = "URL|PATH")]
+    pub repo: Option<String>,
+
+    /// Compare against this revision instead of the release's tag.
+    #[arg(long = "ref", value_name = "REV")]
+    pub git_ref: Option<String>,
+
+    /// Verify only the sdist or only the wheels.
+    #[arg(long, value_enum)]
+    pub only: Option<OnlyKind>,
+
+    /// Verify every file of the release, platform wheels included.
+    #[arg(long)]
+    pub all_files: bool,
+
+    /// Also verify platform wheels whose platform tag contains TAG (repeatable), e.g.
+    /// manylinux_2_17_x86_64, win_amd64, macosx.
+    #[arg(long, value_name = "TAG")]
+    pub platform: Vec<String>,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The package index (simple API base URL). Credentials in the URL, ~/.netrc or
+    /// PROVCHECK_INDEX_USERNAME/PASSWORD are used and never printed.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PROVCHECK_INDEX_URL",
+        default_value = "https://pypi.org/simple/",
+        hide_env_values = true
+    )]
+    pub index_url: String,
+
+    /// Use only what is cached: no network request, no fetch.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// The cache folder (default: the XDG cache dir, e.g. ~/.cache/provcheck).
+    #[arg(long, value_name = "DIR", env = "PROVCHECK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// How many downloads run at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnlyKind {
+    /// Only the sdist.
+    Sdist,
+    /// Only the wheels.
+    Wheel,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+
+    /// The cache folder (default: the XDG cache dir, e.g. ~/.cache/provcheck).
+    #[arg(long, value_name = "DIR", env = "PROVCHECK_CACHE_DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Print the cache folder.
+    Dir,
+    /// Delete everything in the cache.
+    Clean,
 }
 
 #[derive(Debug, Args)]
@@ -71,9 +170,13 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Print only the report, no notes on standard error.
-    #[arg(long, short = 'q')]
+    /// Print only the report: no progress, no notes on standard error.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Say what is happening on standard error, also when it is not a terminal.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod output;
+mod progress;
 
 fn main() -> std::process::ExitCode {
     commands::run(cli::parse())

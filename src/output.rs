@@ -84,3 +84,13 @@ pub fn error(error: &anyhow::Error) {
         let _ = writeln!(stderr, "  caused by: {cause}");
     }
 }
+
+/// One line of data on stdout (`cache dir`).
+pub fn line(text: &str) -> Result<()> {
+    write_stdout(&format!("{text}\n"))
+}
+
+/// A note for the human on stderr.
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}

@@ -6,3 +6,4 @@ mod common;
 mod archive;
 mod check;
 mod snapshots;
+mod verify;

@@ -1,6 +1,8 @@
 //! One function per command, each returning an exit status.
 
+mod cache;
 mod check;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -11,6 +13,8 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Cache(args) => cache::run(args),
     };
     let status = status.unwrap_or_else(|error| {
         crate::output::error(&error);

@@ -2,7 +2,7 @@ use std::borrow::Cow;
 
 use provcheck_artifact::{Artifact, ArtifactFile, ArtifactKind};
 use provcheck_report::{Code, FileTrace, Finding, Severity, Stats, TraceStatus};
-use provcheck_types::{BlobStore, EntryMode, SourceTree, sha256_hex};
+use provcheck_types::{BlobId, BlobStore, EntryMode, SourceTree, sha256_hex};
 
 use crate::diff::{DiffLimits, unified_diff};
 use crate::kind::{FileKind, is_executable_pth_line};
@@ -36,6 +36,8 @@ pub struct CompareInput<'a> {
     pub contents: &'a dyn ContentSource,
     /// Bounds on diffs in evidence.
     pub diff_limits: DiffLimits,
+    /// A folder the package is known to live in (monorepos), when votes are silent.
+    pub subdir_hint: Option<&'a str>,
 }
 
 /// The outcome of comparing one artifact with one tree.
@@ -274,11 +276,45 @@ fn capitalize(text: &str) -> String {
     }
 }
 
+/// The source blobs [`compare`] will read: those at the mapped paths of files that do not
+/// match, and the build configuration the rules consult. In a blobless clone each is a
+/// fetch, so the caller can ask for all of them at once.
+pub fn blobs_needed(input: &CompareInput<'_>) -> Vec<BlobId> {
+    let mapping = Mapping::infer(input.artifact, input.tree, input.subdir_hint);
+    let tree = input.tree;
+    let mut needed = std::collections::BTreeSet::new();
+    let mut folders = std::collections::BTreeSet::new();
+    for file in &input.artifact.files {
+        if tree.contains_blob(&file.digests.blob_id) {
+            continue;
+        }
+        let logical = logical_path(input.artifact.name.kind, &file.path).unwrap_or(&file.path);
+        let source = mapping.source_path(logical);
+        if let Some(entry) = tree.get(&source) {
+            needed.insert(entry.blob);
+        }
+        let mut folder = source.as_str();
+        while let Some((parent, _)) = folder.rsplit_once('/') {
+            folders.insert(format!("{parent}/"));
+            folder = parent;
+        }
+        folders.insert(String::new());
+    }
+    for folder in folders {
+        for name in ["pyproject.toml", "setup.cfg", "setup.py"] {
+            if let Some(entry) = tree.get(&format!("{folder}{name}")) {
+                needed.insert(entry.blob);
+            }
+        }
+    }
+    needed.into_iter().collect()
+}
+
 /// Traces every file of the artifact to the tree, applying the rules, and reports every
 /// difference as a finding with evidence.
 pub fn compare(input: &CompareInput<'_>) -> Comparison {
     let artifact = input.artifact;
-    let mapping = Mapping::infer(artifact, input.tree);
+    let mapping = Mapping::infer(artifact, input.tree, input.subdir_hint);
     let ctx = Ctx {
         input,
         mapping: &mapping,

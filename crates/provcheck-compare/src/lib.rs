@@ -20,7 +20,7 @@ mod rules;
 mod score;
 
 pub use classify::{
-    CompareInput, Comparison, ContentSource, NoContent, compare, intrinsic_findings,
+    CompareInput, Comparison, ContentSource, NoContent, blobs_needed, compare, intrinsic_findings,
 };
 pub use diff::{DiffLimits, unified_diff};
 pub use mapping::Mapping;

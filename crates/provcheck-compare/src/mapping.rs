@@ -23,8 +23,9 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Infers the mapping by blob-id voting.
-    pub fn infer(artifact: &Artifact, tree: &SourceTree) -> Mapping {
+    /// Infers the mapping by blob-id voting. `hint` is a folder the package is known to
+    /// live in (from a monorepo URL); it decides only where votes are silent.
+    pub fn infer(artifact: &Artifact, tree: &SourceTree, hint: Option<&str>) -> Mapping {
         let empty = BlobId::for_content(b"");
         let mut group_votes: HashMap<String, HashMap<String, usize>> = HashMap::new();
         let mut all_votes: HashMap<String, usize> = HashMap::new();
@@ -50,12 +51,18 @@ impl Mapping {
                 }
             }
         }
-        let default_prefix = best(&all_votes).unwrap_or_default();
+        let hint = hint
+            .map(|h| h.trim_matches('/'))
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("{h}/"));
+        let default_prefix = best(&all_votes)
+            .or_else(|| hint.clone())
+            .unwrap_or_default();
         let mut prefixes = BTreeMap::new();
         for (group, logicals) in groups {
             let prefix = match group_votes.get(&group).and_then(best) {
                 Some(prefix) => prefix,
-                None => prefix_by_existence(tree, &logicals, &default_prefix),
+                None => prefix_by_existence(tree, &logicals, &default_prefix, hint.as_deref()),
             };
             prefixes.insert(group, prefix);
         }
@@ -126,10 +133,25 @@ fn best(votes: &HashMap<String, usize>) -> Option<String> {
 
 /// For a name whose files all differ from the tree (or are empty): the common layouts,
 /// tried in order, by how many of its paths exist there.
-fn prefix_by_existence(tree: &SourceTree, logicals: &[&str], default_prefix: &str) -> String {
+fn prefix_by_existence(
+    tree: &SourceTree,
+    logicals: &[&str],
+    default_prefix: &str,
+    hint: Option<&str>,
+) -> String {
     let mut best_prefix = default_prefix.to_owned();
     let mut best_count = 0;
-    for prefix in [default_prefix, "", "src/", "python/", "lib/"] {
+    let hinted_src = hint.map(|h| format!("{h}src/"));
+    let candidates = [
+        hint,
+        hinted_src.as_deref(),
+        Some(default_prefix),
+        Some(""),
+        Some("src/"),
+        Some("python/"),
+        Some("lib/"),
+    ];
+    for prefix in candidates.into_iter().flatten() {
         let count = logicals
             .iter()
             .filter(|logical| tree.get(&format!("{prefix}{logical}")).is_some())

@@ -14,7 +14,27 @@ pub enum EngineError {
         /// What is wrong with its name.
         source: provcheck_artifact::ArtifactError,
     },
-    /// The repository could not be opened or read.
+    /// The repository could not be opened, cloned or read.
     #[error(transparent)]
     Source(#[from] provcheck_source::SourceError),
+    /// The index could not answer.
+    #[error(transparent)]
+    Index(#[from] provcheck_index::IndexError),
+    /// The target is not `NAME` or `NAME==VERSION`.
+    #[error("{target:?}: {detail}")]
+    Target {
+        /// What was given.
+        target: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// No file of the release matches the selection.
+    #[error("{detail}")]
+    Selection {
+        /// What is available and what to do.
+        detail: String,
+    },
+    /// A bug: a task panicked.
+    #[error("internal error: {0}")]
+    Internal(String),
 }

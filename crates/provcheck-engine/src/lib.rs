@@ -8,6 +8,8 @@
 //!
 //! - [`check`]: `provcheck check FILES --repo PATH`: local artifacts against a local
 //!   repository. Artifacts of one release form one release entry.
+//! - [`verify`]: `provcheck verify NAME==VERSION`: the release's files from a package
+//!   index, its repository discovered from the project's metadata and cloned blobless.
 //! - [`resolve`]: how the source commit of a release is found (in order: `--ref`, a
 //!   version tag; later strategies plug in there).
 //!
@@ -16,8 +18,11 @@
 
 mod check;
 mod error;
+mod release;
 pub mod resolve;
+mod verify;
 
 pub use check::{CheckOptions, check};
 pub use error::EngineError;
 pub use provcheck_artifact::Limits;
+pub use verify::{Observers, RepoChoice, Selection, Target, VerifyOptions, verify};

@@ -137,6 +137,10 @@ pub struct SourceInfo {
     /// The folder of the repository the artifact's root maps to, when not the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdir: Option<String>,
+    /// Where the repository came from when it was discovered (e.g.
+    /// `project_urls[Source]`); absent when the user named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovered_from: Option<String>,
 }
 
 /// What kind of artifact a file is.
@@ -218,6 +222,12 @@ pub struct ArtifactReport {
     pub kind: ArtifactKind,
     /// The sha256 of the artifact file, lowercase hex.
     pub sha256: String,
+    /// When the index says the file was uploaded (RFC 3339), for artifacts from an index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_time: Option<String>,
+    /// The yank reason (possibly empty) when the index marks the file yanked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<String>,
     /// The verdict.
     pub verdict: Verdict,
     /// The source this artifact was compared against, when it differs from the release's.

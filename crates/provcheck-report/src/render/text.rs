@@ -110,6 +110,9 @@ fn describe_source(source: &SourceInfo) -> String {
     if let Some(by) = source.resolved_by {
         how.push(format!("resolved by {}", by.as_str()));
     }
+    if let Some(from) = &source.discovered_from {
+        how.push(format!("repository from {from}"));
+    }
     if !how.is_empty() {
         let _ = write!(text, " ({})", how.join(", "));
     }
@@ -123,9 +126,28 @@ fn render_artifact(
     p: &Painter,
 ) {
     let s = &artifact.stats;
+    let mut facts = Vec::new();
+    if let Some(uploaded) = &artifact.upload_time {
+        facts.push(format!("uploaded {uploaded}"));
+    }
+    if let Some(reason) = &artifact.yanked {
+        facts.push(p.paint(
+            "33",
+            &if reason.is_empty() {
+                "YANKED".to_owned()
+            } else {
+                format!("YANKED: {reason}")
+            },
+        ));
+    }
+    let facts = if facts.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", facts.join(", "))
+    };
     let _ = writeln!(
         out,
-        "  {}  {}",
+        "  {}  {}{facts}",
         p.bold(&artifact.filename),
         p.verdict(artifact.verdict)
     );

@@ -1,0 +1,401 @@
+//! `provcheck verify NAME[==VERSION]`: a release from a package index, its repository
+//! discovered from the project's metadata (or given), every selected file checked.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pep440_rs::Version;
+use provcheck_artifact::{ArtifactName, Limits, normalize_name, parse_filename};
+use provcheck_index::{IndexClient, IndexError, IndexFile, Reporter};
+use provcheck_report::{ArtifactKind, Code, Finding, Report, Severity};
+use provcheck_source::{AcquireOptions, GitProgress, RepoCache, RepoUrl, SourceRepo, discover};
+use tokio::sync::Semaphore;
+
+use crate::EngineError;
+use crate::release::{IndexFacts, Input, Settings, Source, check_release};
+
+/// Which files of a release to verify.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only sdists or only wheels.
+    pub only: Option<ArtifactKind>,
+    /// Every file, platform wheels included.
+    pub all_files: bool,
+    /// Platform wheels whose platform tag contains one of these (`manylinux_2_17_x86_64`,
+    /// `win_amd64`, `macosx`).
+    pub platforms: Vec<String>,
+}
+
+/// Where the repository comes from.
+#[derive(Debug, Clone)]
+pub enum RepoChoice {
+    /// Discover it from the project's metadata.
+    Discover,
+    /// A local clone, used in place.
+    Path(PathBuf),
+    /// A remote URL, cloned (blobless) into the cache.
+    Url(String),
+}
+
+impl RepoChoice {
+    /// `--repo VALUE`: an existing local path, else a URL.
+    pub fn parse(value: &str) -> RepoChoice {
+        let path = PathBuf::from(value);
+        if path.exists() {
+            RepoChoice::Path(path)
+        } else {
+            RepoChoice::Url(value.to_owned())
+        }
+    }
+}
+
+/// What `verify` needs besides the target.
+pub struct VerifyOptions {
+    /// The index client (and its artifact cache).
+    pub index: IndexClient,
+    /// The repository cache (blobless clones).
+    pub repos: RepoCache,
+    /// Where the repository comes from.
+    pub repo: RepoChoice,
+    /// A revision to compare against instead of resolving one.
+    pub git_ref: Option<String>,
+    /// Which files to verify.
+    pub selection: Selection,
+    /// Limits for reading hostile archives.
+    pub limits: Limits,
+    /// Record how every file was traced.
+    pub explain: bool,
+    /// Use only what is cached: no request, no fetch.
+    pub offline: bool,
+    /// How many downloads run at once.
+    pub concurrency: usize,
+    /// The version stamped into the report.
+    pub tool_version: String,
+}
+
+/// Who hears about progress (the binary draws bars on a terminal; tests pass nothing).
+#[derive(Clone)]
+pub struct Observers {
+    /// Download progress.
+    pub downloads: Arc<dyn Reporter>,
+    /// git's own progress lines while cloning or fetching.
+    pub git: Arc<dyn GitProgress>,
+    /// One line per step ("resolving", "cloning", "checking").
+    pub steps: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Default for Observers {
+    fn default() -> Self {
+        Observers {
+            downloads: Arc::new(provcheck_index::NoReporter),
+            git: Arc::new(provcheck_source::NoGitProgress),
+            steps: Arc::new(|_| {}),
+        }
+    }
+}
+
+/// A `NAME` or `NAME==VERSION` target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The project name as given.
+    pub name: String,
+    /// The pinned version, or `None` for the latest release.
+    pub version: Option<Version>,
+}
+
+impl Target {
+    /// Parses `NAME` or `NAME==VERSION`.
+    pub fn parse(text: &str) -> Result<Target, EngineError> {
+        let text = text.trim();
+        let (name, version) = match text.split_once("==") {
+            Some((name, version)) => (name.trim(), Some(version.trim())),
+            None => (text, None),
+        };
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !valid_name {
+            return Err(EngineError::Target {
+                target: text.to_owned(),
+                detail: "expected NAME or NAME==VERSION (other specifiers need a resolver; pin the version)".to_owned(),
+            });
+        }
+        let version = version
+            .map(|v| {
+                v.parse::<Version>().map_err(|e| EngineError::Target {
+                    target: text.to_owned(),
+                    detail: format!("{v:?} is not a PEP 440 version: {e}"),
+                })
+            })
+            .transpose()?;
+        Ok(Target {
+            name: name.to_owned(),
+            version,
+        })
+    }
+}
+
+/// Verifies one release from the index.
+pub async fn verify(
+    target: &Target,
+    options: &VerifyOptions,
+    observers: &Observers,
+) -> Result<Report, EngineError> {
+    let name = normalize_name(&target.name);
+    (observers.steps)(&format!("looking up {name} on the index"));
+    let project = options.index.files(&name).await?;
+    let version = match &target.version {
+        Some(version) => version.clone(),
+        None => latest_version(&name, &project.files).ok_or_else(|| {
+            EngineError::Index(IndexError::ProjectNotFound {
+                project: name.clone(),
+                index: "the index (no release with files)".to_owned(),
+            })
+        })?,
+    };
+    let release_files: Vec<(&IndexFile, ArtifactName)> = project
+        .files
+        .iter()
+        .filter_map(|file| {
+            let parsed = parse_filename(&file.filename).ok()?;
+            (parsed.normalized_name == name && parsed.version == version).then_some((file, parsed))
+        })
+        .collect();
+    if release_files.is_empty() {
+        return Err(EngineError::Index(IndexError::VersionNotFound {
+            project: name.clone(),
+            version: version.to_string(),
+            index: options.index.index_label(),
+        }));
+    }
+    let selected = select(&release_files, &options.selection)?;
+
+    // The repository first: discovery needs the metadata, and a clone takes longest.
+    let repo = acquire_repository(&name, &version, options, observers).await?;
+
+    (observers.steps)(&format!("downloading {} file(s)", selected.len()));
+    let inputs = download_all(&selected, options, observers).await;
+
+    (observers.steps)("comparing");
+    let settings = Settings {
+        git_ref: options.git_ref.clone(),
+        limits: options.limits.clone(),
+        explain: options.explain,
+    };
+    let tool_version = options.tool_version.clone();
+    let offline = options.offline;
+    let release = tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
+        let opened;
+        let source = match repo {
+            Located::Repo {
+                path,
+                label,
+                discovered_from,
+                subdir_hint,
+            } => {
+                let mut repo = SourceRepo::open(&path)?;
+                // --offline: a blob missing from a blobless clone is reported, not fetched.
+                repo.set_offline(offline);
+                opened = repo;
+                Source::Repo {
+                    repo: &opened,
+                    label,
+                    discovered_from,
+                    subdir_hint,
+                }
+            }
+            Located::Missing { reason } => Source::Missing { reason },
+        };
+        check_release(&source, &name, &version, &inputs, &settings)
+    })
+    .await
+    .map_err(|e| EngineError::Internal(format!("the comparison task failed: {e}")))??;
+    Ok(Report::new(&tool_version, vec![release]))
+}
+
+/// The highest final release with at least one file that is not yanked; pre-releases
+/// only when there is nothing else.
+fn latest_version(name: &str, files: &[IndexFile]) -> Option<Version> {
+    let versions: Vec<Version> = files
+        .iter()
+        .filter(|f| f.yanked.is_none())
+        .filter_map(|f| parse_filename(&f.filename).ok())
+        .filter(|n| n.normalized_name == name)
+        .map(|n| n.version)
+        .collect();
+    let finals = versions.iter().filter(|v| !v.any_prerelease()).max();
+    finals.or(versions.iter().max()).cloned()
+}
+
+fn select<'a>(
+    files: &[(&'a IndexFile, ArtifactName)],
+    selection: &Selection,
+) -> Result<Vec<&'a IndexFile>, EngineError> {
+    let chosen: Vec<&IndexFile> = files
+        .iter()
+        .filter(|(_, name)| selection.only.is_none_or(|kind| kind == name.kind))
+        .filter(|(_, name)| match name.kind {
+            ArtifactKind::Sdist => true,
+            ArtifactKind::Wheel => {
+                name.is_pure()
+                    || selection.all_files
+                    || selection.platforms.iter().any(|p| {
+                        name.platform_tag
+                            .as_deref()
+                            .is_some_and(|tag| tag.contains(p.as_str()))
+                    })
+            }
+        })
+        .map(|(file, _)| *file)
+        .collect();
+    if chosen.is_empty() {
+        let available: Vec<&str> = files.iter().map(|(f, _)| f.filename.as_str()).collect();
+        return Err(EngineError::Selection {
+            detail: format!(
+                "no file of the release matches the selection; it has: {}. Use --all-files or --platform TAG",
+                available.join(", ")
+            ),
+        });
+    }
+    Ok(chosen)
+}
+
+/// A repository on disk, ready to open, or why there is none.
+enum Located {
+    Repo {
+        path: PathBuf,
+        label: String,
+        discovered_from: Option<String>,
+        subdir_hint: Option<String>,
+    },
+    Missing {
+        reason: String,
+    },
+}
+
+async fn acquire_repository(
+    name: &str,
+    version: &Version,
+    options: &VerifyOptions,
+    observers: &Observers,
+) -> Result<Located, EngineError> {
+    let (url, discovered_from, subdir_hint) = match &options.repo {
+        RepoChoice::Path(path) => {
+            return Ok(Located::Repo {
+                path: path.clone(),
+                label: path.display().to_string(),
+                discovered_from: None,
+                subdir_hint: None,
+            });
+        }
+        RepoChoice::Url(text) => {
+            let (url, subdir) = RepoUrl::parse(text).ok_or_else(|| EngineError::Target {
+                target: text.clone(),
+                detail: "--repo is neither an existing path nor a repository URL".to_owned(),
+            })?;
+            (url, None, subdir)
+        }
+        RepoChoice::Discover => {
+            (observers.steps)("finding the repository in the project's metadata");
+            let metadata = options.index.metadata(name, Some(version)).await?;
+            match discover(
+                &metadata.project_urls,
+                metadata.home_page.as_deref(),
+                metadata.description.as_deref(),
+            ) {
+                Some(found) => (found.url, Some(found.from), found.subdir),
+                None => {
+                    return Ok(Located::Missing {
+                        reason: format!(
+                            "no source repository found in the metadata of {name} (project_urls, home_page, description); pass --repo URL|PATH"
+                        ),
+                    });
+                }
+            }
+        }
+    };
+    (observers.steps)(&format!("fetching {}", url.as_str()));
+    let repos = options.repos.clone();
+    let acquire_options = AcquireOptions {
+        offline: options.offline,
+        fetch: true,
+    };
+    let git = observers.git.clone();
+    let task_url = url.clone();
+    let acquired = tokio::task::spawn_blocking(move || {
+        repos.acquire(&task_url, &acquire_options, git.as_ref())
+    })
+    .await
+    .map_err(|e| EngineError::Internal(format!("the clone task failed: {e}")))??;
+    Ok(Located::Repo {
+        path: acquired.path,
+        label: url.as_str().to_owned(),
+        discovered_from,
+        subdir_hint,
+    })
+}
+
+/// Downloads every file (bounded concurrency); a digest mismatch or a failed download
+/// becomes an unusable input, never a file that is read.
+async fn download_all(
+    files: &[&IndexFile],
+    options: &VerifyOptions,
+    observers: &Observers,
+) -> Vec<Input> {
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for file in files {
+        let file = (*file).clone();
+        let index = options.index.clone();
+        let reporter = observers.downloads.clone();
+        let permits = permits.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = index.download(&file, reporter.as_ref()).await;
+            (file, result)
+        }));
+    }
+    let mut inputs = Vec::new();
+    for task in tasks {
+        let Ok((file, result)) = task.await else {
+            continue;
+        };
+        let facts = IndexFacts {
+            upload_time: file.upload_time.clone(),
+            yanked: file.yanked.clone(),
+        };
+        inputs.push(match result {
+            Ok(path) => Input::File { path, facts },
+            Err(IndexError::DigestMismatch {
+                filename,
+                expected,
+                actual,
+            }) => Input::Unusable {
+                sha256: expected.clone(),
+                finding: Some(
+                    Finding::new(
+                        Code::DigestMismatch,
+                        Severity::Critical,
+                        format!(
+                            "the downloaded {filename} does not have the sha256 the index published; it was not used nor cached"
+                        ),
+                    )
+                    .with("expected_sha256", expected)
+                    .with("actual_sha256", actual),
+                ),
+                filename,
+                facts,
+                error: None,
+            },
+            Err(error) => Input::Unusable {
+                filename: file.filename.clone(),
+                sha256: file.sha256.clone(),
+                facts,
+                finding: None,
+                error: Some(error.to_string()),
+            },
+        });
+    }
+    inputs
+}
