@@ -63,6 +63,13 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus> {
         .context("could not start the async runtime")?;
     let result = runtime.block_on(verify(&target, &options, &observers));
     display.finish();
+    if args.output.verbose {
+        let stats = options.index.stats();
+        output::note(&format!(
+            "index: {} request(s), {} of them download(s)",
+            stats.requests, stats.downloads
+        ));
+    }
     let report = result?;
     output::emit(&report, &args.output)?;
     Ok(report.exit_status(args.output.strict))

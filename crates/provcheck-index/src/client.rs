@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use pep440_rs::Version;
@@ -55,6 +55,19 @@ struct Inner {
     /// Set once a per-version JSON document answered 404 for a version that exists: this
     /// index has no per-version documents, so stop asking.
     no_per_version_json: AtomicBool,
+    /// Requests sent (attempts, retries included), for `-v` and measurements.
+    requests: AtomicU64,
+    /// Of those, file downloads.
+    downloads: AtomicU64,
+}
+
+/// What a client has sent so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Of those, artifact downloads.
+    pub downloads: u64,
 }
 
 /// One failed attempt: worth retrying, or final.
@@ -134,8 +147,18 @@ impl IndexClient {
                 http,
                 auth,
                 no_per_version_json: AtomicBool::new(false),
+                requests: AtomicU64::new(0),
+                downloads: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// How many requests this client (and its clones) has sent.
+    pub fn stats(&self) -> RequestStats {
+        RequestStats {
+            requests: self.inner.requests.load(Ordering::Relaxed),
+            downloads: self.inner.downloads.load(Ordering::Relaxed),
+        }
     }
 
     /// The artifact cache this client downloads into.
@@ -453,6 +476,10 @@ impl IndexClient {
                 path: self.inner.cache.root().to_owned(),
             }));
         };
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        if accept.is_none() {
+            self.inner.downloads.fetch_add(1, Ordering::Relaxed);
+        }
         let mut request = http.get(url.clone());
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);

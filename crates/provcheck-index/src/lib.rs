@@ -28,7 +28,7 @@ mod retry;
 mod tls;
 
 pub use cache::ArtifactCache;
-pub use client::IndexClient;
+pub use client::{IndexClient, RequestStats};
 pub use config::{IndexConfig, PYPI_SIMPLE_URL, RetryPolicy};
 pub use error::IndexError;
 pub use model::{IndexFile, ProjectFiles, ProjectMetadata};
