@@ -25,4 +25,6 @@ mod verify;
 pub use check::{CheckOptions, check};
 pub use error::EngineError;
 pub use provcheck_artifact::Limits;
-pub use verify::{Observers, RepoChoice, Selection, Target, VerifyOptions, verify};
+pub use verify::{
+    Located, Observers, RepoChoice, Selection, Session, Target, VerifyOptions, verify,
+};

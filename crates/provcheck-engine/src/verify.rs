@@ -1,13 +1,14 @@
 //! `provcheck verify NAME[==VERSION]`: a release from a package index, its repository
 //! discovered from the project's metadata (or given), every selected file checked.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use pep440_rs::Version;
 use provcheck_artifact::{ArtifactName, Limits, normalize_name, parse_filename};
-use provcheck_index::{IndexClient, IndexError, IndexFile, Reporter};
-use provcheck_report::{ArtifactKind, Code, Finding, Report, Severity};
+use provcheck_index::{IndexClient, IndexError, IndexFile, ProjectFiles, Reporter};
+use provcheck_report::{ArtifactKind, Code, Finding, ReleaseReport, Report, Severity};
 use provcheck_source::{AcquireOptions, GitProgress, RepoCache, RepoUrl, SourceRepo, discover};
 use tokio::sync::Semaphore;
 
@@ -142,76 +143,212 @@ pub async fn verify(
     options: &VerifyOptions,
     observers: &Observers,
 ) -> Result<Report, EngineError> {
-    let name = normalize_name(&target.name);
-    (observers.steps)(&format!("looking up {name} on the index"));
-    let project = options.index.files(&name).await?;
-    let version = match &target.version {
-        Some(version) => version.clone(),
-        None => latest_version(&name, &project.files).ok_or_else(|| {
-            EngineError::Index(IndexError::ProjectNotFound {
-                project: name.clone(),
-                index: "the index (no release with files)".to_owned(),
-            })
-        })?,
-    };
-    let release_files: Vec<(&IndexFile, ArtifactName)> = project
-        .files
-        .iter()
-        .filter_map(|file| {
-            let parsed = parse_filename(&file.filename).ok()?;
-            (parsed.normalized_name == name && parsed.version == version).then_some((file, parsed))
-        })
-        .collect();
-    if release_files.is_empty() {
-        return Err(EngineError::Index(IndexError::VersionNotFound {
-            project: name.clone(),
-            version: version.to_string(),
-            index: options.index.index_label(),
-        }));
+    let session = Session::new(options, observers);
+    let release = session
+        .verify_release(&target.name, target.version.as_ref())
+        .await?;
+    Ok(Report::new(&options.tool_version, vec![release]))
+}
+
+/// One run against one index and one cache: the steps of verifying releases, each
+/// usable alone (history verifies many versions of one project, dependency sets many
+/// projects). Repositories are located once per URL and shared.
+pub struct Session<'a> {
+    options: &'a VerifyOptions,
+    observers: &'a Observers,
+    located: tokio::sync::Mutex<HashMap<String, Located>>,
+}
+
+impl<'a> Session<'a> {
+    /// A session over these options.
+    pub fn new(options: &'a VerifyOptions, observers: &'a Observers) -> Self {
+        Session {
+            options,
+            observers,
+            located: tokio::sync::Mutex::new(HashMap::new()),
+        }
     }
-    let selected = select(&release_files, &options.selection)?;
 
-    // The repository first: discovery needs the metadata, and a clone takes longest.
-    let repo = acquire_repository(&name, &version, options, observers).await?;
+    /// The options the session runs with.
+    pub fn options(&self) -> &VerifyOptions {
+        self.options
+    }
 
-    (observers.steps)(&format!("downloading {} file(s)", selected.len()));
-    let inputs = download_all(&selected, options, observers).await;
+    fn step(&self, message: &str) {
+        (self.observers.steps)(message);
+    }
 
-    (observers.steps)("comparing");
-    let settings = Settings {
-        git_ref: options.git_ref.clone(),
-        limits: options.limits.clone(),
-        explain: options.explain,
-    };
-    let tool_version = options.tool_version.clone();
-    let offline = options.offline;
-    let release = tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
-        let opened;
-        let source = match repo {
-            Located::Repo {
-                path,
-                label,
-                discovered_from,
-                subdir_hint,
-            } => {
-                let mut repo = SourceRepo::open(&path)?;
-                // --offline: a blob missing from a blobless clone is reported, not fetched.
-                repo.set_offline(offline);
-                opened = repo;
-                Source::Repo {
-                    repo: &opened,
+    /// Everything: files, repository, downloads, comparison.
+    pub async fn verify_release(
+        &self,
+        project: &str,
+        version: Option<&Version>,
+    ) -> Result<ReleaseReport, EngineError> {
+        let name = normalize_name(project);
+        self.step(&format!("looking up {name} on the index"));
+        let files = self.options.index.files(&name).await?;
+        let version = match version {
+            Some(version) => version.clone(),
+            None => latest_version(&name, &files.files).ok_or_else(|| {
+                EngineError::Index(IndexError::ProjectNotFound {
+                    project: name.clone(),
+                    index: "the index (no release with files)".to_owned(),
+                })
+            })?,
+        };
+        let selected = self.release_files(&name, &version, &files)?;
+        // The repository first: discovery needs the metadata, and a clone takes longest.
+        let located = self.locate(&name, &version).await?;
+        self.step(&format!("downloading {} file(s)", selected.len()));
+        let inputs = self.download(&selected).await;
+        self.step("comparing");
+        self.check(located, &name, &version, inputs).await
+    }
+
+    /// The files of one release that the selection asks for.
+    pub fn release_files<'f>(
+        &self,
+        name: &str,
+        version: &Version,
+        project: &'f ProjectFiles,
+    ) -> Result<Vec<&'f IndexFile>, EngineError> {
+        let release_files: Vec<(&IndexFile, ArtifactName)> = project
+            .files
+            .iter()
+            .filter_map(|file| {
+                let parsed = parse_filename(&file.filename).ok()?;
+                (parsed.normalized_name == name && parsed.version == *version)
+                    .then_some((file, parsed))
+            })
+            .collect();
+        if release_files.is_empty() {
+            return Err(EngineError::Index(IndexError::VersionNotFound {
+                project: name.to_owned(),
+                version: version.to_string(),
+                index: self.options.index.index_label(),
+            }));
+        }
+        select(&release_files, &self.options.selection)
+    }
+
+    /// The repository of a release: given, or discovered from its metadata and cloned
+    /// (or fetched) into the cache. A URL is fetched once per session.
+    pub async fn locate(&self, name: &str, version: &Version) -> Result<Located, EngineError> {
+        let (url, discovered_from, subdir_hint) = match &self.options.repo {
+            RepoChoice::Path(path) => {
+                return Ok(Located::Repo {
+                    path: path.clone(),
+                    label: path.display().to_string(),
+                    discovered_from: None,
+                    subdir_hint: None,
+                });
+            }
+            RepoChoice::Url(text) => {
+                let (url, subdir) = RepoUrl::parse(text).ok_or_else(|| EngineError::Target {
+                    target: text.clone(),
+                    detail: "--repo is neither an existing path nor a repository URL".to_owned(),
+                })?;
+                (url, None, subdir)
+            }
+            RepoChoice::Discover => {
+                self.step("finding the repository in the project's metadata");
+                let metadata = self.options.index.metadata(name, Some(version)).await?;
+                match discover(
+                    &metadata.project_urls,
+                    metadata.home_page.as_deref(),
+                    metadata.description.as_deref(),
+                ) {
+                    Some(found) => (found.url, Some(found.from), found.subdir),
+                    None => {
+                        return Ok(Located::Missing {
+                            reason: format!(
+                                "no source repository found in the metadata of {name} (project_urls, home_page, description); pass --repo URL|PATH"
+                            ),
+                        });
+                    }
+                }
+            }
+        };
+        let mut located = self.located.lock().await;
+        let path = match located.get(&url.cache_key()) {
+            Some(Located::Repo { path, .. }) => path.clone(),
+            _ => {
+                self.step(&format!("fetching {}", url.as_str()));
+                let repos = self.options.repos.clone();
+                let acquire_options = AcquireOptions {
+                    offline: self.options.offline,
+                    fetch: true,
+                };
+                let git = self.observers.git.clone();
+                let task_url = url.clone();
+                let acquired = tokio::task::spawn_blocking(move || {
+                    repos.acquire(&task_url, &acquire_options, git.as_ref())
+                })
+                .await
+                .map_err(|e| EngineError::Internal(format!("the clone task failed: {e}")))??;
+                acquired.path
+            }
+        };
+        let result = Located::Repo {
+            path,
+            label: url.as_str().to_owned(),
+            discovered_from,
+            subdir_hint,
+        };
+        located.insert(url.cache_key(), result.clone());
+        Ok(result)
+    }
+
+    /// Downloads every file (bounded concurrency); a digest mismatch or a failed download
+    /// becomes an unusable input, never a file that is read.
+    pub(crate) async fn download(&self, files: &[&IndexFile]) -> Vec<Input> {
+        download_all(files, self.options, self.observers).await
+    }
+
+    /// Compares the inputs with the located repository (on a blocking thread: git and
+    /// archive reading are synchronous).
+    pub(crate) async fn check(
+        &self,
+        located: Located,
+        name: &str,
+        version: &Version,
+        inputs: Vec<Input>,
+    ) -> Result<ReleaseReport, EngineError> {
+        let settings = Settings {
+            git_ref: self.options.git_ref.clone(),
+            limits: self.options.limits.clone(),
+            explain: self.options.explain,
+        };
+        let offline = self.options.offline;
+        let name = name.to_owned();
+        let version = version.clone();
+        tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
+            let opened;
+            let source = match located {
+                Located::Repo {
+                    path,
                     label,
                     discovered_from,
                     subdir_hint,
+                } => {
+                    let mut repo = SourceRepo::open(&path)?;
+                    // --offline: a blob missing from a blobless clone is reported, not fetched.
+                    repo.set_offline(offline);
+                    opened = repo;
+                    Source::Repo {
+                        repo: &opened,
+                        label,
+                        discovered_from,
+                        subdir_hint,
+                    }
                 }
-            }
-            Located::Missing { reason } => Source::Missing { reason },
-        };
-        check_release(&source, &name, &version, &inputs, &settings)
-    })
-    .await
-    .map_err(|e| EngineError::Internal(format!("the comparison task failed: {e}")))??;
-    Ok(Report::new(&tool_version, vec![release]))
+                Located::Missing { reason } => Source::Missing { reason },
+            };
+            check_release(&source, &name, &version, &inputs, &settings)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("the comparison task failed: {e}")))?
+    }
 }
 
 /// The highest final release with at least one file that is not yanked; pre-releases
@@ -262,78 +399,24 @@ fn select<'a>(
 }
 
 /// A repository on disk, ready to open, or why there is none.
-enum Located {
+#[derive(Debug, Clone)]
+pub enum Located {
+    /// A repository to open.
     Repo {
+        /// Its path (a local clone or the cached blobless clone).
         path: PathBuf,
+        /// How the report names it.
         label: String,
+        /// Where it was discovered, when it was.
         discovered_from: Option<String>,
+        /// A monorepo folder from the discovered URL.
         subdir_hint: Option<String>,
     },
+    /// No repository; the reason becomes a `no-commit` finding.
     Missing {
+        /// Why, and what to do.
         reason: String,
     },
-}
-
-async fn acquire_repository(
-    name: &str,
-    version: &Version,
-    options: &VerifyOptions,
-    observers: &Observers,
-) -> Result<Located, EngineError> {
-    let (url, discovered_from, subdir_hint) = match &options.repo {
-        RepoChoice::Path(path) => {
-            return Ok(Located::Repo {
-                path: path.clone(),
-                label: path.display().to_string(),
-                discovered_from: None,
-                subdir_hint: None,
-            });
-        }
-        RepoChoice::Url(text) => {
-            let (url, subdir) = RepoUrl::parse(text).ok_or_else(|| EngineError::Target {
-                target: text.clone(),
-                detail: "--repo is neither an existing path nor a repository URL".to_owned(),
-            })?;
-            (url, None, subdir)
-        }
-        RepoChoice::Discover => {
-            (observers.steps)("finding the repository in the project's metadata");
-            let metadata = options.index.metadata(name, Some(version)).await?;
-            match discover(
-                &metadata.project_urls,
-                metadata.home_page.as_deref(),
-                metadata.description.as_deref(),
-            ) {
-                Some(found) => (found.url, Some(found.from), found.subdir),
-                None => {
-                    return Ok(Located::Missing {
-                        reason: format!(
-                            "no source repository found in the metadata of {name} (project_urls, home_page, description); pass --repo URL|PATH"
-                        ),
-                    });
-                }
-            }
-        }
-    };
-    (observers.steps)(&format!("fetching {}", url.as_str()));
-    let repos = options.repos.clone();
-    let acquire_options = AcquireOptions {
-        offline: options.offline,
-        fetch: true,
-    };
-    let git = observers.git.clone();
-    let task_url = url.clone();
-    let acquired = tokio::task::spawn_blocking(move || {
-        repos.acquire(&task_url, &acquire_options, git.as_ref())
-    })
-    .await
-    .map_err(|e| EngineError::Internal(format!("the clone task failed: {e}")))??;
-    Ok(Located::Repo {
-        path: acquired.path,
-        label: url.as_str().to_owned(),
-        discovered_from,
-        subdir_hint,
-    })
 }
 
 /// Downloads every file (bounded concurrency); a digest mismatch or a failed download
