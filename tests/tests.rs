@@ -5,5 +5,8 @@ mod common;
 
 mod archive;
 mod check;
+mod deps;
+mod history;
+mod rules;
 mod snapshots;
 mod verify;

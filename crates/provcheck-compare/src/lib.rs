@@ -24,4 +24,5 @@ pub use classify::{
 };
 pub use diff::{DiffLimits, unified_diff};
 pub use mapping::Mapping;
+pub use rules::{VersionModule, inspect_version_module};
 pub use score::{MatchScore, match_score};

@@ -18,6 +18,8 @@ mod metadata;
 mod setup_cfg;
 mod version_file;
 
+pub use version_file::{VersionModule, inspect as inspect_version_module};
+
 use provcheck_artifact::{ArtifactFile, ArtifactKind};
 use provcheck_report::Severity;
 

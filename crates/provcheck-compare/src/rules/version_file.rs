@@ -13,11 +13,15 @@ use crate::classify::{Ctx, Outcome};
 
 const RULE: &str = "scm-version-file";
 
-/// What a version module records.
-#[derive(Debug, PartialEq)]
-pub(crate) struct VersionModule {
+/// What a generated version module records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionModule {
+    /// The version it assigns to `__version__`/`version`.
     pub version: String,
+    /// The commit it names: `commit_id`, versioneer's `full-revisionid`, or the hash of
+    /// a `+gHASH` local version (possibly abbreviated).
     pub commit: Option<String>,
+    /// Which tool's template it is.
     pub generator: &'static str,
 }
 
@@ -172,7 +176,7 @@ fn setup_cfg_configures(text: &str, relative: &str) -> bool {
 }
 
 /// Reads a version module, or says why it is not an inert generated one.
-pub(crate) fn inspect(text: &str) -> Result<VersionModule, String> {
+pub fn inspect(text: &str) -> Result<VersionModule, String> {
     if text.contains("# END VERSION_JSON") {
         return inspect_versioneer(text);
     }
