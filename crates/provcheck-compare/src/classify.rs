@@ -8,6 +8,8 @@ use crate::diff::{DiffLimits, unified_diff};
 use crate::kind::{FileKind, is_executable_pth_line};
 use crate::mapping::{Mapping, logical_path};
 use crate::rules;
+use crate::rules::project::{self, Project};
+use crate::rules::suspicious::{self, Scope};
 
 /// Artifact contents that were not kept in memory while reading (re-read on demand).
 pub trait ContentSource {
@@ -116,6 +118,8 @@ impl Outcome {
 pub(crate) struct Ctx<'a> {
     pub input: &'a CompareInput<'a>,
     pub mapping: &'a Mapping,
+    /// The project the artifact was built from, with its build configuration.
+    pub project: &'a Project,
 }
 
 impl Ctx<'_> {
@@ -176,6 +180,9 @@ impl Ctx<'_> {
             .with("file_kind", kind.describe());
         if let Some(entry) = entry {
             finding.evidence.insert("source_blob", entry.blob.to_hex());
+            if let Some(link) = &entry.via_symlink {
+                finding.evidence.insert("via_symlink", link.as_str());
+            }
         }
         if let Some(reason) = reason {
             finding.evidence.insert("rule_failed", reason);
@@ -300,10 +307,23 @@ pub fn blobs_needed(input: &CompareInput<'_>) -> Vec<BlobId> {
         }
         folders.insert(String::new());
     }
+    folders.extend(project::candidate_roots(&mapping, input.subdir_hint));
     for folder in folders {
-        for name in ["pyproject.toml", "setup.cfg", "setup.py"] {
+        for name in project::BUILD_FILES {
             if let Some(entry) = tree.get(&format!("{folder}{name}")) {
                 needed.insert(entry.blob);
+            }
+        }
+    }
+    // Scripts whose shebang a wheel builder rewrote: the tree files they may come from.
+    for file in &input.artifact.files {
+        if let Some(script) = rules::scripts::script_name(&file.path)
+            && !tree.contains_blob(&file.digests.blob_id)
+        {
+            for candidate in rules::scripts::candidates(tree, script, "") {
+                if let Some(entry) = tree.get(&candidate) {
+                    needed.insert(entry.blob);
+                }
             }
         }
     }
@@ -315,9 +335,18 @@ pub fn blobs_needed(input: &CompareInput<'_>) -> Vec<BlobId> {
 pub fn compare(input: &CompareInput<'_>) -> Comparison {
     let artifact = input.artifact;
     let mapping = Mapping::infer(artifact, input.tree, input.subdir_hint);
+    let project = project::locate(
+        input.tree,
+        input.blobs,
+        &mapping,
+        input.subdir_hint,
+        &artifact.name.normalized_name,
+        artifact.name.kind == ArtifactKind::Sdist,
+    );
     let ctx = Ctx {
         input,
         mapping: &mapping,
+        project: &project,
     };
     let mut stats = Stats {
         files: artifact.files.len() as u64,
@@ -327,7 +356,8 @@ pub fn compare(input: &CompareInput<'_>) -> Comparison {
     let mut files = Vec::with_capacity(artifact.files.len());
     let mut mapped_sources = std::collections::HashSet::new();
     for file in &artifact.files {
-        let outcome = trace(&ctx, file);
+        let mut outcome = trace(&ctx, file);
+        scan_suspicious(&ctx, file, &mut outcome);
         match outcome.status {
             TraceStatus::Matched => stats.matched += 1,
             TraceStatus::Generated => stats.generated += 1,
@@ -338,13 +368,25 @@ pub fn compare(input: &CompareInput<'_>) -> Comparison {
         if let Some(source) = &outcome.source_path {
             mapped_sources.insert(source.clone());
         }
+        let known = match (outcome.status, outcome.rule) {
+            (TraceStatus::Matched, _) => outcome.source_path.as_deref().map(Known::InSource),
+            (TraceStatus::Generated, Some("build-generated")) => {
+                outcome.findings.first().map(|f| Known::WrittenByBuild {
+                    build: f.evidence.get_str("named_in").unwrap_or("").to_owned(),
+                    line: f
+                        .evidence
+                        .get("named_line")
+                        .and_then(|l| l.as_u64())
+                        .unwrap_or(0) as usize,
+                    text: f.evidence.get_str("named_text").unwrap_or("").to_owned(),
+                })
+            }
+            _ => None,
+        };
         findings.extend(outcome.findings);
-        let in_source = (outcome.status == TraceStatus::Matched)
-            .then_some(outcome.source_path.as_deref())
-            .flatten();
         if needs_startup_check(file) {
             let content = ctx.content(file);
-            findings.extend(startup_hook(file, content.as_deref(), in_source));
+            findings.extend(startup_hook(file, content.as_deref(), known.as_ref()));
         }
         files.push(FileTrace {
             path: file.path.clone(),
@@ -353,6 +395,7 @@ pub fn compare(input: &CompareInput<'_>) -> Comparison {
             rule: outcome.rule.map(str::to_owned),
         });
     }
+    findings.extend(rules::declared::check(&ctx));
     stats.missing = count_missing(&ctx, &mapped_sources);
     Comparison {
         stats,
@@ -375,7 +418,13 @@ fn trace(ctx: &Ctx<'_>, file: &ArtifactFile) -> Outcome {
         Some(entry) if entry.mode == EntryMode::Submodule => {
             rules::submodule_file(file, &source_path)
         }
-        Some(entry) if entry.blob == file.digests.blob_id => Outcome::matched(source_path),
+        Some(entry) if entry.blob == file.digests.blob_id => {
+            let mut outcome = Outcome::matched(source_path);
+            if entry.via_symlink.is_some() {
+                outcome.rule = Some("tree-symlink");
+            }
+            outcome
+        }
         Some(_) => {
             if let Some(outcome) = rules::explain_difference(ctx, file, &source_path) {
                 return outcome;
@@ -384,7 +433,15 @@ fn trace(ctx: &Ctx<'_>, file: &ArtifactFile) -> Outcome {
         }
         None => {
             if let Some(found) = ctx.relocated_source(file) {
-                return Outcome::matched(found);
+                let via_link = ctx
+                    .tree()
+                    .get(&found)
+                    .is_some_and(|e| e.via_symlink.is_some());
+                let mut outcome = Outcome::matched(found);
+                if via_link {
+                    outcome.rule = Some("tree-symlink");
+                }
+                return outcome;
             }
             if let Some(outcome) = rules::explain_addition(ctx, file, &source_path) {
                 return outcome;
@@ -411,6 +468,106 @@ pub fn intrinsic_findings(artifact: &Artifact, contents: &dyn ContentSource) -> 
         .collect()
 }
 
+/// What vouches for a startup hook.
+enum Known<'a> {
+    /// Identical to this source file.
+    InSource(&'a str),
+    /// Named by the project's build code at this line.
+    WrittenByBuild {
+        build: String,
+        line: usize,
+        text: String,
+    },
+}
+
+/// Scans what the source does not vouch for — the added lines of a modified file, an
+/// extra file, a file explained only by the build code naming it — for suspicious code.
+/// Every hit is a `suspicious-code` finding and raises the severity of the file's own
+/// finding; it never replaces it.
+fn scan_suspicious(ctx: &Ctx<'_>, file: &ArtifactFile, outcome: &mut Outcome) {
+    let scanned = matches!(
+        (outcome.status, outcome.rule),
+        (TraceStatus::Modified | TraceStatus::Extra, _)
+            | (TraceStatus::Generated, Some("build-generated"))
+    );
+    if !scanned || outcome.findings.is_empty() {
+        return;
+    }
+    let Some(content) = ctx.content(file) else {
+        return;
+    };
+    let added: Option<Vec<usize>> = match (outcome.status, &outcome.source_path) {
+        (TraceStatus::Modified, Some(source_path)) => ctx
+            .source_content(source_path)
+            .and_then(|source| added_lines(&source, &content)),
+        _ => None,
+    };
+    let scope = match &added {
+        Some(lines) => Scope::Lines(lines),
+        None => Scope::Whole,
+    };
+    let hits = suspicious::scan(&file.path, file.executable, &content, scope);
+    if hits.is_empty() {
+        return;
+    }
+    let parent = &mut outcome.findings[0];
+    let parent_code = parent.code;
+    let worst = hits
+        .iter()
+        .map(|h| h.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    if worst > parent.severity {
+        parent.severity = worst;
+    }
+    let mut patterns: Vec<&str> = hits.iter().map(|h| h.pattern).collect();
+    patterns.dedup();
+    parent
+        .evidence
+        .insert("suspicious_patterns", patterns.clone());
+    parent.message.push_str(&format!(
+        "; suspicious code: {} (line {})",
+        patterns.join(", "),
+        hits[0].line
+    ));
+    let total = hits.len();
+    for hit in hits.into_iter().take(suspicious::MAX_HITS) {
+        let mut finding = Finding::new(
+            Code::SuspiciousCode,
+            hit.severity,
+            format!("{}: {} (line {})", hit.pattern, hit.detail, hit.line),
+        )
+        .at(&file.path)
+        .with("pattern", hit.pattern)
+        .with("line", hit.line)
+        .with("detail", hit.detail)
+        .with("in", parent_code.as_str());
+        if !hit.text.is_empty() {
+            finding.evidence.insert("text", hit.text);
+        }
+        if total > suspicious::MAX_HITS {
+            finding.evidence.insert("hits_in_file", total);
+        }
+        outcome.findings.push(finding);
+    }
+}
+
+/// The 1-based numbers of the lines the artifact adds to the source, when both are text.
+fn added_lines(source: &[u8], shipped: &[u8]) -> Option<Vec<usize>> {
+    if source.contains(&0) || shipped.contains(&0) {
+        return None;
+    }
+    let old = std::str::from_utf8(source).ok()?;
+    let new = std::str::from_utf8(shipped).ok()?;
+    let diff = similar::TextDiff::from_lines(old, new);
+    Some(
+        diff.iter_all_changes()
+            .filter(|c| c.tag() == similar::ChangeTag::Insert)
+            .filter_map(|c| c.new_index().map(|i| i + 1))
+            .collect(),
+    )
+}
+
 fn needs_startup_check(file: &ArtifactFile) -> bool {
     let name = file.path.rsplit('/').next().unwrap_or(&file.path);
     let lower = name.to_ascii_lowercase();
@@ -423,8 +580,12 @@ fn needs_startup_check(file: &ArtifactFile) -> bool {
 fn startup_hook(
     file: &ArtifactFile,
     content: Option<&[u8]>,
-    in_source: Option<&str>,
+    known: Option<&Known<'_>>,
 ) -> Option<Finding> {
+    let in_source = match known {
+        Some(Known::InSource(source)) => Some(*source),
+        _ => None,
+    };
     let name = file.path.rsplit('/').next().unwrap_or(&file.path);
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".pth") {
@@ -438,14 +599,20 @@ fn startup_hook(
             return None;
         }
         let first: String = lines[0].1.chars().take(300).collect();
-        let (severity, message) = match in_source {
-            Some(source) => (
+        let (severity, message) = match (in_source, known) {
+            (None, Some(Known::WrittenByBuild { build, line, .. })) => (
+                Severity::Low,
+                format!(
+                    "{name} runs code at every interpreter start; the project's build code writes it on purpose ({build} line {line} names it)"
+                ),
+            ),
+            (Some(source), _) => (
                 Severity::Low,
                 format!(
                     "{name} runs code at every interpreter start; it is identical to {source} in the source"
                 ),
             ),
-            None => (
+            (None, _) => (
                 Severity::Critical,
                 format!(
                     "{name} runs code at every interpreter start ({} executable line{}) and is not in the source",
@@ -462,6 +629,11 @@ fn startup_hook(
             .with("sha256", sha256_hex(&file.digests.sha256));
         if let Some(source) = in_source {
             finding.evidence.insert("source_path", source);
+        }
+        if let Some(Known::WrittenByBuild { build, line, text }) = known {
+            finding.evidence.insert("named_in", build.as_str());
+            finding.evidence.insert("named_line", *line);
+            finding.evidence.insert("named_text", text.as_str());
         }
         return Some(finding);
     }

@@ -128,6 +128,13 @@ pub fn is_accidental(path: &str) -> bool {
         || in_dir(".idea")
         || in_dir(".vscode")
         || (in_dir("__pycache__") && !path.contains(".dist-info/"))
+        || in_dir(".hypothesis")
+        || in_dir(".ipynb_checkpoints")
+        || in_dir("htmlcov")
+        || in_dir(".eggs")
+        || name == ".hg_archival.txt"
+        || name == ".coverage"
+        || name.starts_with(".coverage.")
         || name == ".DS_Store"
         || name == "Thumbs.db"
         || name == ".git"

@@ -83,6 +83,20 @@ fn counterpart(ctx: &Ctx<'_>, folder: &str, stem: &str) -> Option<String> {
             }
         }
     }
+    // A Rust extension: the crate maturin builds, or one setuptools-rust declares.
+    if ctx.project.is_maturin() {
+        let manifest = ctx.project.cargo_manifest();
+        if tree.get(&manifest).is_some() {
+            return Some(manifest);
+        }
+    }
+    let rust_declared = ["setup.py", "pyproject.toml", "setup.cfg"]
+        .iter()
+        .any(|name| {
+            ctx.project
+                .text(name)
+                .is_some_and(|t| t.contains("setuptools_rust") || t.contains("setuptools-rust"))
+        });
     let mut cargo = None;
     for (path, _) in tree.entries() {
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -93,7 +107,19 @@ fn counterpart(ctx: &Ctx<'_>, folder: &str, stem: &str) -> Option<String> {
             return Some(path.clone());
         }
         if name == "Cargo.toml" && cargo.is_none() {
-            cargo = Some(path.clone());
+            // A crate named like the module, or any crate of a project that declares
+            // setuptools-rust; an unrelated Cargo.toml elsewhere explains nothing.
+            let folder = path
+                .strip_suffix("Cargo.toml")
+                .unwrap_or("")
+                .trim_end_matches('/');
+            let folder_name = folder.rsplit('/').next().unwrap_or(folder);
+            let named = stems
+                .iter()
+                .any(|s| !s.is_empty() && folder_name.replace('-', "_") == s.replace('-', "_"));
+            if named || rust_declared {
+                cargo = Some(path.clone());
+            }
         }
     }
     // mypyc's shared runtime module (`<hash>__mypyc`) has no source file of its own.

@@ -89,7 +89,9 @@ fn is_license_name(name: &str) -> bool {
 /// file of the tree (the expected path first, else any file).
 fn license_copy(ctx: &Ctx<'_>, file: &ArtifactFile, inner: Option<&str>) -> Outcome {
     let tree = ctx.tree();
-    let expected = inner.map(|inner| format!("{}{inner}", ctx.mapping.default_prefix));
+    // PEP 639 paths are relative to the project root (where pyproject.toml is), which for
+    // a src-layout wheel is not the folder most files map to.
+    let expected = inner.map(|inner| format!("{}{inner}", ctx.project.root));
     let found = expected
         .as_ref()
         .filter(|path| {

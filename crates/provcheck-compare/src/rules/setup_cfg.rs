@@ -9,7 +9,7 @@ use provcheck_artifact::ArtifactFile;
 
 use crate::classify::{Ctx, Outcome};
 
-type Ini = BTreeMap<String, BTreeMap<String, String>>;
+pub(super) type Ini = BTreeMap<String, BTreeMap<String, String>>;
 
 const RULE: &str = "setup-cfg-egg-info";
 const EGG_INFO_KEYS: &[&str] = &["tag_build", "tag_date", "tag_svn_revision"];
@@ -91,7 +91,7 @@ fn differences(source: &Ini, artifact: &Ini) -> Option<String> {
 /// configparser's reading of an INI file: case-insensitive keys, `=` or `:`, comment lines
 /// starting with `#` or `;`, indented continuation lines. Values are normalised (each line
 /// trimmed, empty lines dropped) because re-serialisation changes only the layout.
-fn parse(text: &str) -> Ini {
+pub(super) fn parse(text: &str) -> Ini {
     let mut ini = Ini::new();
     let mut section: Option<String> = None;
     let mut key: Option<String> = None;
@@ -105,9 +105,9 @@ fn parse(text: &str) -> Ini {
             && let (Some(section), Some(key)) = (&section, &key)
             && let Some(value) = ini.get_mut(section).and_then(|s| s.get_mut(key))
         {
-            if !value.is_empty() {
-                value.push('\n');
-            }
+            // Always a newline, as configparser keeps it: setuptools splits a value that
+            // has one by lines, and a one-line value by `;`.
+            value.push('\n');
             value.push_str(trimmed);
             continue;
         }
