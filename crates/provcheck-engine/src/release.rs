@@ -1,22 +1,25 @@
 //! Checking one release: its artifact files against a repository (or against nothing,
 //! when no repository or commit was found). Shared by `check` and `verify`.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 use provcheck_artifact::{Artifact, Limits, ReadOptions, parse_filename, read_artifact};
 use provcheck_compare::{
-    CompareInput, ContentSource, DiffLimits, blobs_needed, compare, intrinsic_findings, match_score,
+    CompareInput, ContentSource, DiffLimits, blobs_needed, compare, intrinsic_findings,
 };
 use provcheck_report::{
-    ArtifactKind, ArtifactReport, Code, Finding, ReleaseReport, Severity, SourceInfo, Stats,
-    Verdict,
+    ArtifactKind, ArtifactReport, Code, ContentScore, Finding, ReleaseReport, ResolvedBy, Severity,
+    SourceInfo, Stats, Verdict,
 };
 use provcheck_source::SourceRepo;
 use provcheck_types::{BlobId, SourceTree};
 
 use crate::EngineError;
-use crate::resolve::{self, Candidate};
+use crate::hints::is_hint_file;
+use crate::resolve::{Resolved, Resolver, Unresolved};
+use crate::timeline::{format_time, parse_time};
 
 /// The repository a release is compared against, or why there is none.
 pub(crate) enum Source<'a> {
@@ -72,25 +75,34 @@ pub(crate) fn check_release(
     inputs: &[Input],
     settings: &Settings,
 ) -> Result<ReleaseReport, EngineError> {
-    let (candidates, trees) = match source {
-        Source::Repo { repo, .. } => {
-            let candidates = resolve::candidates(repo, name, version, settings.git_ref.as_deref())?;
-            let trees = candidates
-                .iter()
-                .map(|c| repo.tree(&c.commit.id))
-                .collect::<Result<Vec<_>, _>>()?;
-            (candidates, trees)
-        }
-        Source::Missing { .. } => (Vec::new(), Vec::new()),
+    let resolver = match source {
+        Source::Repo { repo, .. } => Some(Resolver::new(
+            repo,
+            name,
+            version,
+            settings.git_ref.as_deref(),
+        )?),
+        Source::Missing { .. } => None,
     };
 
-    let mut artifacts = Vec::new();
-    let mut sources: Vec<Option<SourceInfo>> = Vec::new();
-    for input in inputs {
-        let (report, found) = match input {
-            Input::File { path, facts } => {
-                check_artifact(source, path, version, &candidates, &trees, settings, facts)
-            }
+    // Sdists first: they ship the most files, so their commit is the most certain, and
+    // the wheels then prefer it over commits that match them equally well.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| !is_sdist(&inputs[i]));
+    let mut results: Vec<Option<(ArtifactReport, Option<SourceInfo>)>> =
+        (0..inputs.len()).map(|_| None).collect();
+    let mut preferred: Vec<String> = Vec::new();
+    for i in order {
+        let result = match &inputs[i] {
+            Input::File { path, facts } => check_artifact(
+                source,
+                resolver.as_ref(),
+                path,
+                version,
+                settings,
+                facts,
+                &preferred,
+            )?,
             Input::Unusable {
                 filename,
                 sha256,
@@ -102,9 +114,15 @@ pub(crate) fn check_release(
                 None,
             ),
         };
-        artifacts.push(report);
-        sources.push(found);
+        if let Some(commit) = result.1.as_ref().and_then(|s| s.commit.clone())
+            && !preferred.contains(&commit)
+        {
+            preferred.push(commit);
+        }
+        results[i] = Some(result);
     }
+    let (artifacts, sources): (Vec<ArtifactReport>, Vec<Option<SourceInfo>>) =
+        results.into_iter().flatten().unzip();
 
     let mut release = ReleaseReport {
         name: name.to_owned(),
@@ -135,6 +153,8 @@ pub(crate) fn check_release(
                     resolved_by: None,
                     subdir: None,
                     discovered_from: discovered_from.clone(),
+                    score: None,
+                    tag_commit: None,
                 }),
                 Source::Missing { .. } => None,
             });
@@ -168,37 +188,37 @@ pub(crate) fn check_release(
     Ok(release)
 }
 
-/// Reads one artifact, picks the candidate whose tree matches it best, and compares.
+/// Reads one artifact, resolves the commit it was built from, and compares.
 fn check_artifact(
     source: &Source<'_>,
+    resolver: Option<&Resolver<'_>>,
     path: &Path,
     version: &Version,
-    candidates: &[Candidate],
-    trees: &[SourceTree],
     settings: &Settings,
     facts: &IndexFacts,
-) -> (ArtifactReport, Option<SourceInfo>) {
+    preferred: &[String],
+) -> Result<(ArtifactReport, Option<SourceInfo>), EngineError> {
     let filename = file_name(path);
-    // Contents that some candidate tree holds are never needed again: match by blob id.
-    let retain = |_: &str, blob: &BlobId| !trees.iter().any(|t| t.contains_blob(blob));
+    // Contents that a tree known before reading holds are never needed again: match by
+    // blob id. Without such a tree (no tag), only possible commit hints are kept; the
+    // few files that differ from the resolved commit are read again, in one pass.
+    let retain = |path: &str, blob: &BlobId| {
+        is_hint_file(path) || resolver.is_some_and(|r| !r.trees.is_empty() && !r.known_blob(blob))
+    };
     let read_options = ReadOptions {
         limits: settings.limits.clone(),
         retain: &retain,
         ..ReadOptions::default()
     };
-    let artifact = match read_artifact(path, &read_options) {
+    let mut artifact = match read_artifact(path, &read_options) {
         Ok(artifact) => artifact,
         Err(error) => {
             let sha256 = file_sha256(path).unwrap_or_default();
-            return (
+            return Ok((
                 unusable_report(&filename, &sha256, facts, None, Some(error.to_string())),
                 None,
-            );
+            ));
         }
-    };
-    let contents = ArchiveContents {
-        archive: path,
-        artifact: &artifact,
     };
     let mut report = ArtifactReport {
         filename,
@@ -217,15 +237,23 @@ fn check_artifact(
         files: None,
     };
 
-    let Source::Repo {
-        repo,
-        label,
-        discovered_from,
-        subdir_hint,
-    } = source
+    let (
+        Source::Repo {
+            repo,
+            label,
+            discovered_from,
+            subdir_hint,
+        },
+        Some(resolver),
+    ) = (source, resolver)
     else {
-        let Source::Missing { reason } = source else {
-            unreachable!()
+        let reason = match source {
+            Source::Missing { reason } => reason.clone(),
+            Source::Repo { .. } => "no repository".to_owned(),
+        };
+        let contents = ArchiveContents {
+            archive: path,
+            artifact: &artifact,
         };
         report
             .findings
@@ -236,26 +264,43 @@ fn check_artifact(
         );
         sort_findings(&mut report.findings);
         report.verdict = Verdict::NoSource;
-        return (report, None);
+        return Ok((report, None));
     };
 
-    // The best-matching candidate; ties keep resolution order.
-    let best = trees
-        .iter()
-        .enumerate()
-        .map(|(i, tree)| (i, match_score(&artifact, tree)))
-        .max_by(|(ia, a), (ib, b)| a.matched.cmp(&b.matched).then(ib.cmp(ia)));
-    let Some((index, _score)) = best else {
-        report
-            .findings
-            .extend(intrinsic_findings(&artifact, &contents));
-        report.findings.push(no_tag_finding(version, label));
-        sort_findings(&mut report.findings);
-        report.verdict = Verdict::NoSource;
-        return (report, None);
+    let upload = facts.upload_time.as_deref().and_then(parse_time);
+    let resolution = {
+        let contents = ArchiveContents {
+            archive: path,
+            artifact: &artifact,
+        };
+        let content = |p: &str| contents.content(p);
+        resolver.resolve(&artifact, &content, upload, preferred)?
     };
-    let candidate = &candidates[index];
-    let tree = &trees[index];
+    let resolved = match resolution {
+        Ok(resolved) => resolved,
+        Err(unresolved) => {
+            let contents = ArchiveContents {
+                archive: path,
+                artifact: &artifact,
+            };
+            report
+                .findings
+                .extend(intrinsic_findings(&artifact, &contents));
+            report
+                .findings
+                .push(unresolved_finding(version, label, &unresolved));
+            sort_findings(&mut report.findings);
+            report.verdict = Verdict::NoSource;
+            return Ok((report, None));
+        }
+    };
+
+    reload_differing(path, &mut artifact, &resolved.tree);
+    let contents = ArchiveContents {
+        archive: path,
+        artifact: &artifact,
+    };
+    let tree = &resolved.tree;
     let input = CompareInput {
         artifact: &artifact,
         tree,
@@ -273,6 +318,14 @@ fn check_artifact(
     let comparison = compare(&input);
     report.stats = comparison.stats;
     report.findings.extend(comparison.findings);
+    // Content is the ground truth; timeline signals are weighed by it.
+    let clean = report
+        .findings
+        .iter()
+        .all(|f| f.severity < Severity::Medium);
+    report.findings.extend(timeline_findings(
+        resolver, &resolved, version, upload, clean,
+    ));
     sort_findings(&mut report.findings);
     report.verdict = Verdict::from_findings(&report.findings);
     if settings.explain {
@@ -282,6 +335,16 @@ fn check_artifact(
         ArtifactKind::Sdist => comparison.mapping.subdir(),
         ArtifactKind::Wheel => None,
     };
+    let candidate = &resolved.candidate;
+    let score = match candidate.resolved_by {
+        ResolvedBy::Ref | ResolvedBy::Tag | ResolvedBy::Attestation => None,
+        _ => Some(ContentScore {
+            matched: resolved.matched as u64,
+            traceable: resolved.traceable as u64,
+            exact: resolved.is_exact(),
+            commits_searched: resolved.searched.map(|n| n as u64),
+        }),
+    };
     let info = SourceInfo {
         repo: label.clone(),
         commit: Some(candidate.commit.id.clone()),
@@ -289,21 +352,227 @@ fn check_artifact(
         resolved_by: Some(candidate.resolved_by),
         subdir,
         discovered_from: discovered_from.clone(),
+        score,
+        tag_commit: resolved.tag_commit.clone(),
     };
-    (report, Some(info))
+    Ok((report, Some(info)))
 }
 
-fn no_tag_finding(version: &Version, repo: &str) -> Finding {
-    Finding::new(
-        Code::NoTag,
-        Severity::High,
-        format!(
-            "no tag in the repository names version {version}, so there is no commit to compare with; \
-             if the release was built from an untagged commit, name it with --ref"
-        ),
-    )
-    .with("version", version.to_string())
-    .with("repo", repo)
+/// The most bytes read again, in one pass, for files that differ from the resolved tree;
+/// beyond it the comparison reads each file when it needs it.
+const RELOAD_BUDGET: u64 = 64 * 1024 * 1024;
+
+/// Reads again the contents of the files the resolved tree does not hold by blob id and
+/// that were not kept while reading (the commit was not known then).
+fn reload_differing(path: &Path, artifact: &mut Artifact, tree: &SourceTree) {
+    let mut budget = RELOAD_BUDGET;
+    let wanted: Vec<String> = artifact
+        .files
+        .iter()
+        .filter(|f| f.content.is_none() && !tree.contains_blob(&f.digests.blob_id))
+        .filter(|f| {
+            let fits = f.size <= budget;
+            budget = budget.saturating_sub(f.size);
+            fits
+        })
+        .map(|f| f.path.clone())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let paths: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let Ok(mut read) = artifact.read_contents(path, &paths) else {
+        return;
+    };
+    for file in &mut artifact.files {
+        if let Some(content) = read.remove(&file.path) {
+            file.content = Some(content.into());
+        }
+    }
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// `no-tag` when nothing was resolved: high, naming the nearest commit when there is one.
+fn unresolved_finding(version: &Version, repo: &str, unresolved: &Unresolved) -> Finding {
+    let mut message = format!(
+        "no tag in the repository names version {version}, and no commit holds most of its files, \
+         so there is no commit to compare with"
+    );
+    if let Some(nearest) = &unresolved.nearest {
+        let _ = write!(
+            message,
+            "; the nearest commit, {} (\"{}\"), holds only {} of its {} files",
+            short(&nearest.commit.id),
+            nearest.commit.summary,
+            nearest.matched,
+            nearest.traceable
+        );
+    }
+    message.push_str("; if the release was built from an untagged commit, name it with --ref");
+    let mut finding = Finding::new(Code::NoTag, Severity::High, message)
+        .with("version", version.to_string())
+        .with("repo", repo);
+    if let Some(nearest) = &unresolved.nearest {
+        finding = finding
+            .with("nearest_commit", nearest.commit.id.as_str())
+            .with("matched", nearest.matched as u64)
+            .with("traceable", nearest.traceable as u64)
+            .with("commits_searched", nearest.searched as u64);
+    }
+    if !unresolved.unknown_hints.is_empty() {
+        let hints: Vec<String> = unresolved
+            .unknown_hints
+            .iter()
+            .map(|h| format!("{} ({})", h.commit, h.path))
+            .collect();
+        finding = finding.with("unknown_commit_hints", hints);
+    }
+    finding
+}
+
+/// The timeline findings of a resolved artifact (`no-tag`, `tag-after-upload`,
+/// `tag-moved`, `commit-not-on-default-branch`): at most `low` when the content traces
+/// cleanly, raised when it does not.
+fn timeline_findings(
+    resolver: &Resolver<'_>,
+    resolved: &Resolved,
+    version: &Version,
+    upload: Option<i64>,
+    clean: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let candidate = &resolved.candidate;
+    let commit = &candidate.commit;
+    if candidate.resolved_by == ResolvedBy::Ref {
+        return findings;
+    }
+    let raised = if clean {
+        Severity::Low
+    } else {
+        Severity::Medium
+    };
+
+    if matches!(
+        candidate.resolved_by,
+        ResolvedBy::ContentSearch | ResolvedBy::ArtifactHint
+    ) {
+        let how = match (&resolved.hint, resolved.searched) {
+            (Some(hint), _) => format!("the artifact records it in {} ({})", hint.path, hint.how),
+            (None, Some(n)) => format!("found by content search over {n} commit(s)"),
+            (None, None) => "found by content search".to_owned(),
+        };
+        let message = if clean {
+            format!(
+                "no tag names version {version}; its files match commit {} (\"{}\") exactly ({how})",
+                short(&commit.id),
+                commit.summary
+            )
+        } else {
+            format!(
+                "no tag names version {version}; the nearest commit is {} (\"{}\"), which holds {} of its {} files ({how}); the differences are reported against it",
+                short(&commit.id),
+                commit.summary,
+                resolved.matched,
+                resolved.traceable
+            )
+        };
+        let mut finding = Finding::new(
+            Code::NoTag,
+            if clean { Severity::Low } else { Severity::High },
+            message,
+        )
+        .with("version", version.to_string())
+        .with("commit", commit.id.as_str())
+        .with("commit_summary", commit.summary.as_str())
+        .with("commit_time", format_time(commit.time))
+        .with("resolved_by", candidate.resolved_by.as_str())
+        .with("matched", resolved.matched as u64)
+        .with("traceable", resolved.traceable as u64);
+        if let Some(n) = resolved.searched {
+            finding = finding.with("commits_searched", n as u64);
+        }
+        if let Some(hint) = &resolved.hint {
+            finding = finding
+                .with("hint_path", hint.path.as_str())
+                .with("hint_source", hint.how.as_str());
+        }
+        findings.push(finding);
+    }
+
+    if let Some(tag) = &candidate.tag {
+        if let (Some(facts), Some(upload)) = (candidate.tag_facts, upload)
+            && let Some(tagged) = facts.tagger_time.filter(|t| *t > upload)
+        {
+            let hours = (tagged - upload) as f64 / 3600.0;
+            findings.push(
+                Finding::new(
+                    Code::TagAfterUpload,
+                    raised,
+                    format!(
+                        "tag {tag} was created {hours:.1} hour(s) after this file was uploaded{}",
+                        if clean {
+                            "; the files match the tagged commit, so the tag was most likely pushed late"
+                        } else {
+                            "; the files differ from the tagged commit"
+                        }
+                    ),
+                )
+                .with("tag", tag.as_str())
+                .with("tagger_time", format_time(tagged))
+                .with("upload_time", format_time(upload)),
+            );
+        }
+        if let Some(moved) = resolver.moved.get(tag) {
+            findings.push(
+                Finding::new(
+                    Code::TagMoved,
+                    Severity::High,
+                    format!(
+                        "tag {tag} names commit {} now, but named {} when this cache first saw it on {}: the tag was moved",
+                        short(&moved.now),
+                        short(&moved.first),
+                        format_time(moved.first_seen)
+                    ),
+                )
+                .with("tag", tag.as_str())
+                .with("first_commit", moved.first.as_str())
+                .with("commit", moved.now.as_str())
+                .with("first_seen", format_time(moved.first_seen)),
+            );
+        }
+    }
+
+    if resolver.on_default_branch(&commit.id) == Some(false) {
+        let branch = resolver
+            .default_branch
+            .as_ref()
+            .map(|b| b.name.clone())
+            .unwrap_or_default();
+        findings.push(
+            Finding::new(
+                Code::CommitNotOnDefaultBranch,
+                raised,
+                format!(
+                    "commit {} is not on the default branch {branch}",
+                    short(&commit.id)
+                ),
+            )
+            .with("commit", commit.id.as_str())
+            .with("branch", branch),
+        );
+    }
+    findings
+}
+
+fn is_sdist(input: &Input) -> bool {
+    let name = match input {
+        Input::File { path, .. } => file_name(path),
+        Input::Unusable { filename, .. } => filename.clone(),
+    };
+    parse_filename(&name).is_ok_and(|n| n.kind == ArtifactKind::Sdist)
 }
 
 fn sort_findings(findings: &mut [Finding]) {

@@ -15,6 +15,11 @@
 //!   [`provcheck_types::SourceTree`] without reading blobs, and read the few blobs
 //!   comparison needs (as a [`provcheck_types::BlobStore`]), fetching those a partial
 //!   clone lacks ([`SourceRepo::prefetch_blobs`] batches them).
+//! - History ([`SourceRepo::all_commits`], [`SourceRepo::default_branch`],
+//!   [`SourceRepo::is_reachable_from`]) and [`ContentScorer`]: content search over commits,
+//!   memoized per tree id.
+//! - [`TagLedger`]: which commit each tag named when a cached clone first saw it
+//!   ([`TagMove`] when it names another now).
 //! - [`tag_version`]: the PEP 440 version a tag name denotes for a project.
 //! - [`SourceError`]: why a repository could not be found, fetched or read, and what to
 //!   do about it.
@@ -26,14 +31,20 @@
 mod discover;
 mod error;
 mod git_cli;
+mod history;
+mod ledger;
 mod remote;
 mod repo;
+mod search;
 mod tags;
 mod tree;
 
 pub use discover::{Discovered, RepoUrl, discover};
 pub use error::SourceError;
 pub use git_cli::{GitProgress, NoGitProgress};
+pub use history::DefaultBranch;
+pub use ledger::{TagLedger, TagMove};
 pub use remote::{AcquireOptions, Acquired, RepoCache};
 pub use repo::{CommitInfo, SourceRepo};
+pub use search::ContentScorer;
 pub use tags::{VersionTag, tag_version};

@@ -11,7 +11,7 @@ use crate::git_cli::{self, GitEnv, GitFailure, GitProgress};
 
 /// The cache layout's folder under the root: a layout change is a new name, not a
 /// migration.
-const LAYOUT: &str = "repos-v1";
+pub(crate) const LAYOUT: &str = "repos-v1";
 
 /// Where repositories are cached: `<root>/repos-v1/<cache key>.git`, each a bare,
 /// blobless clone (commits, trees and tags; file contents fetched when needed).

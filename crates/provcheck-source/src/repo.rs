@@ -30,7 +30,7 @@ pub struct CommitInfo {
 }
 
 impl CommitInfo {
-    fn of(commit: &Commit<'_>) -> CommitInfo {
+    pub(crate) fn of(commit: &Commit<'_>) -> CommitInfo {
         CommitInfo {
             id: commit.id().to_string(),
             time: commit.time().seconds(),
@@ -212,6 +212,16 @@ impl SourceRepo {
         )
     }
 
+    /// The git2 repository, for the other modules of this crate.
+    pub(crate) fn git(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The path the repository was opened at (as given).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The path the repository was opened at (as given), for reports.
     pub fn display_path(&self) -> String {
         self.path.display().to_string()
@@ -342,7 +352,7 @@ impl SourceRepo {
         Ok(found)
     }
 
-    fn find_commit(&self, rev: &str) -> Result<Commit<'_>, SourceError> {
+    pub(crate) fn find_commit(&self, rev: &str) -> Result<Commit<'_>, SourceError> {
         let object = self
             .repo
             .revparse_single(rev)
@@ -425,7 +435,7 @@ impl SourceRepo {
         Ok(tags)
     }
 
-    fn git_error(&self, action: &'static str, source: git2::Error) -> SourceError {
+    pub(crate) fn git_error(&self, action: &'static str, source: git2::Error) -> SourceError {
         SourceError::Git {
             action,
             repo: self.display_path(),
