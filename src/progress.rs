@@ -15,6 +15,8 @@ pub struct Display {
     bars: Option<MultiProgress>,
     spinner: Option<ProgressBar>,
     downloads: Mutex<HashMap<String, ProgressBar>>,
+    /// Packages of a dependency set: done / total.
+    packages: Mutex<Option<(ProgressBar, u64, u64)>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,25 @@ impl Display {
             bars,
             spinner,
             downloads: Mutex::new(HashMap::new()),
+            packages: Mutex::new(None),
+        }
+    }
+
+    /// Starts counting the packages of a dependency set.
+    pub fn packages(&self, total: u64) {
+        let bar = match &self.bars {
+            Some(bars) => {
+                let bar = bars.insert(0, ProgressBar::new(total));
+                bar.set_style(
+                    ProgressStyle::with_template("{pos:>3}/{len} packages {bar:30} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar
+            }
+            None => ProgressBar::hidden(),
+        };
+        if let Ok(mut packages) = self.packages.lock() {
+            *packages = Some((bar, 0, total));
         }
     }
 
@@ -64,6 +85,11 @@ impl Display {
     }
 
     pub fn finish(&self) {
+        if let Ok(mut packages) = self.packages.lock()
+            && let Some((bar, _, _)) = packages.take()
+        {
+            bar.finish_and_clear();
+        }
         if let Some(spinner) = &self.spinner {
             spinner.finish_and_clear();
         }
@@ -121,6 +147,23 @@ impl GitProgress for Display {
                     spinner.set_message(format!("git: {line}"));
                 }
             }
+        }
+    }
+}
+
+impl provcheck_engine::SetReporter for Display {
+    fn finished(&self, name: &str) {
+        let Ok(mut packages) = self.packages.lock() else {
+            return;
+        };
+        let Some((bar, done, total)) = packages.as_mut() else {
+            return;
+        };
+        *done += 1;
+        bar.set_position(*done);
+        bar.set_message(name.to_owned());
+        if self.mode == Mode::Lines {
+            crate::output::note(&format!("[{done}/{total}] {name} done"));
         }
     }
 }

@@ -223,7 +223,8 @@ fn aiocpa_shape_payload_in_tagged_release_is_a_modification_with_diff() {
     assert_eq!(verdict_of(&report, 0), "mismatch");
     let finding = &report["releases"][0]["artifacts"][0]["findings"][0];
     assert_eq!(finding["code"], "modified-file");
-    assert_eq!(finding["severity"], "high");
+    // Raised from high by the decode-and-exec it carries (suspicious-code).
+    assert_eq!(finding["severity"], "critical");
     assert_eq!(finding["path"], "demo/core.py");
     assert_eq!(finding["evidence"]["source_path"], "src/demo/core.py");
     let diff = finding["evidence"]["diff"].as_str().unwrap();
@@ -236,7 +237,8 @@ fn no_tag_is_no_source_and_ref_overrides() {
     let sandbox = Sandbox::new();
     let mut repo = Repo::init(&sandbox.join("repo"));
     let source = demo_source();
-    let commit = repo.commit("Work in progress", &source);
+    // No commit holds the wheel's files: no source.
+    repo.commit("Unrelated start", &[f("README.md", "other project\n")]);
     let wheel = Wheel::new("demo", "1.4.0", &demo_wheel_files(&source)).write(sandbox.path());
     let run = check_json(&repo.path, &[&wheel], &[]);
     assert_eq!(run.code, 1);
@@ -244,6 +246,18 @@ fn no_tag_is_no_source_and_ref_overrides() {
     assert_eq!(report["releases"][0]["verdict"], "no-source");
     assert_eq!(findings_of(&report, 0), ["high no-tag -"]);
     assert!(run.stderr.contains("--ref"), "{}", run.stderr);
+
+    // An untagged commit that holds exactly the wheel's files is found by content search.
+    let commit = repo.commit("Work in progress", &source);
+    let run = check_json(&repo.path, &[&wheel], &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(
+        report["releases"][0]["source"]["resolved_by"],
+        "content-search"
+    );
+    assert_eq!(report["releases"][0]["verdict"], "verified");
+    assert_eq!(findings_of(&report, 0)[0], "low no-tag -");
 
     let short = &commit.to_string()[..9];
     let run = check_json(&repo.path, &[&wheel], &["--ref", short]);

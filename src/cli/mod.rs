@@ -2,6 +2,7 @@
 
 mod cache;
 mod check;
+mod history;
 mod shared;
 mod verify;
 
@@ -9,8 +10,9 @@ use clap::{Parser, Subcommand};
 
 pub use cache::{CacheAction, CacheArgs};
 pub use check::CheckArgs;
-pub use shared::{ColorChoice, Format, IndexArgs, LimitArgs, OutputArgs};
-pub use verify::{OnlyKind, VerifyArgs};
+pub use history::HistoryArgs;
+pub use shared::{ColorChoice, Format, IndexArgs, LimitArgs, OutputArgs, ReportFormat};
+pub use verify::{FailOn, OnlyKind, VerifyArgs};
 
 /// Verify that what a Python project published is what is in its source repository.
 ///
@@ -36,6 +38,10 @@ pub enum Command {
     ///
     /// Examples: provcheck verify litellm==1.82.8; provcheck verify requests
     Verify(verify::VerifyArgs),
+    /// Verify many releases of a project and show them as a timeline.
+    ///
+    /// Examples: provcheck history litellm --last 30; provcheck history mypkg --since 2024-11-01
+    History(history::HistoryArgs),
     /// Inspect or clear the cache of downloads, index metadata and repositories.
     Cache(cache::CacheArgs),
 }

@@ -33,8 +33,8 @@ pub struct IndexArgs {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -90,6 +90,19 @@ pub enum Format {
     Text,
     /// The versioned JSON report (docs/report-schema.md).
     Json,
+}
+
+/// The formats of `check` and `verify` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A summary for humans (a table for dependency sets).
+    Text,
+    /// The versioned JSON report (docs/report-schema.md).
+    Json,
+    /// SARIF 2.1.0 for code scanning (docs/sarif.md).
+    Sarif,
+    /// Markdown for a pull-request comment: a table and details per failing package.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,7 @@
 
 mod cache;
 mod check;
+mod history;
 mod verify;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::History(args) => history::run(args),
         Command::Cache(args) => cache::run(args),
     };
     let status = status.unwrap_or_else(|error| {

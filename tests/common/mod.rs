@@ -442,3 +442,136 @@ pub fn replace(files: &mut [F], path: &str, content: impl AsRef<[u8]>) {
         .unwrap_or_else(|| panic!("no {path}"));
     file.content = content.as_ref().to_vec();
 }
+
+// --- History and resolution helpers (tests/history.rs) ---
+
+impl Repo {
+    /// The time the next commit or annotated tag would get, minus one tick: the time of
+    /// the last one made.
+    pub fn now(&self) -> i64 {
+        self.clock
+    }
+
+    /// Commits exactly `files` with `parent` as its parent, moving no ref (a commit only
+    /// a tag or a side branch will reach).
+    pub fn commit_detached(&mut self, message: &str, files: &[F], parent: Oid) -> Oid {
+        let entries: Vec<(String, Oid, i32)> = files
+            .iter()
+            .map(|file| {
+                let blob = self.repo.blob(&file.content).unwrap();
+                let mode = if file.executable { 0o100755 } else { 0o100644 };
+                (file.path.clone(), blob, mode)
+            })
+            .collect();
+        let tree_id = self.tree(&entries);
+        let sig = self.signature();
+        let tree = self.repo.find_tree(tree_id).unwrap();
+        let parent = self.repo.find_commit(parent).unwrap();
+        self.repo
+            .commit(None, &sig, &sig, message, &tree, &[&parent])
+            .unwrap()
+    }
+
+    /// Points the lightweight tag `name` at `commit`, replacing it (a force-push).
+    pub fn force_tag(&self, name: &str, commit: Oid) {
+        let object = self.repo.find_object(commit, None).unwrap();
+        self.repo.tag_lightweight(name, &object, true).unwrap();
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC, as an index reports upload times.
+pub fn rfc3339(seconds: i64) -> String {
+    provcheck_engine::timeline::format_time(seconds)
+}
+
+/// Runs `provcheck` with `args` in `dir` (relative input paths, SARIF locations), without
+/// colours.
+pub fn provcheck_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_provcheck"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run provcheck");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The lowercase hex sha256 of a file.
+pub fn sha256_file(path: &Path) -> String {
+    let digest = Sha256::digest(std::fs::read(path).unwrap());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A RECORD line for an installed file.
+pub fn record_row(path: &str, content: &[u8]) -> String {
+    format!("{path},{},{}\n", record_hash(content), content.len())
+}
+
+/// `wheel`'s entries with `headers` (`Requires-Dist: …\n` lines) added to METADATA and
+/// RECORD written again to match.
+pub fn wheel_entries_with_headers(wheel: &Wheel, headers: &str) -> Vec<F> {
+    let di = dist_info(&wheel.name, &wheel.version);
+    let mut entries: Vec<F> = wheel
+        .entries()
+        .into_iter()
+        .filter(|e| e.path != format!("{di}/RECORD"))
+        .collect();
+    for entry in &mut entries {
+        if entry.path == format!("{di}/METADATA") {
+            let text = String::from_utf8(entry.content.clone()).unwrap();
+            entry.content = format!("{}\n{headers}\n", text.trim_end()).into_bytes();
+        }
+    }
+    with_record(&di, entries)
+}
+
+/// `entries` (without RECORD) plus a RECORD that lists them with correct hashes.
+pub fn with_record(dist_info: &str, mut entries: Vec<F>) -> Vec<F> {
+    let mut record = String::new();
+    for entry in &entries {
+        record.push_str(&format!(
+            "{},{},{}\n",
+            entry.path,
+            record_hash(&entry.content),
+            entry.content.len()
+        ));
+    }
+    record.push_str(&format!("{dist_info}/RECORD,,\n"));
+    entries.push(f(&format!("{dist_info}/RECORD"), record));
+    entries
+}
+
+/// The files of an artifact traced as `--explain` reports them: path → (status, source, rule).
+pub fn traces(
+    report: &serde_json::Value,
+    artifact: usize,
+) -> Vec<(String, String, String, String)> {
+    report["releases"][0]["artifacts"][artifact]["files"]
+        .as_array()
+        .expect("run with --explain")
+        .iter()
+        .map(|t| {
+            let s = |k: &str| t[k].as_str().unwrap_or("-").to_owned();
+            (s("path"), s("status"), s("source_path"), s("rule"))
+        })
+        .collect()
+}
+
+/// The findings of an artifact with the given code.
+pub fn findings_with_code(
+    report: &serde_json::Value,
+    artifact: usize,
+    code: &str,
+) -> Vec<serde_json::Value> {
+    report["releases"][0]["artifacts"][artifact]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .cloned()
+        .collect()
+}

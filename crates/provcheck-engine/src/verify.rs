@@ -156,7 +156,10 @@ pub async fn verify(
 pub struct Session<'a> {
     options: &'a VerifyOptions,
     observers: &'a Observers,
-    located: tokio::sync::Mutex<HashMap<String, Located>>,
+    /// One cell per repository URL: the first caller clones or fetches while later ones
+    /// for the same URL wait; different URLs proceed in parallel. A failure is kept too,
+    /// so a repository that cannot be fetched is tried once per session.
+    located: std::sync::Mutex<HashMap<String, Arc<LocateCell>>>,
 }
 
 impl<'a> Session<'a> {
@@ -165,7 +168,7 @@ impl<'a> Session<'a> {
         Session {
             options,
             observers,
-            located: tokio::sync::Mutex::new(HashMap::new()),
+            located: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -231,10 +234,79 @@ impl<'a> Session<'a> {
         select(&release_files, &self.options.selection)
     }
 
+    /// [`Session::release_files`] narrowed to the files whose sha256 is in `hashes` (a
+    /// requirement's `--hash` options, a lockfile's locked files); no hashes: no
+    /// narrowing. Also returns the hashes no file of the release has.
+    pub fn release_files_pinned<'f>(
+        &self,
+        name: &str,
+        version: &Version,
+        project: &'f ProjectFiles,
+        hashes: &[String],
+    ) -> Result<(Vec<&'f IndexFile>, Vec<String>), EngineError> {
+        if hashes.is_empty() {
+            return Ok((self.release_files(name, version, project)?, Vec::new()));
+        }
+        let release_files: Vec<(&IndexFile, ArtifactName)> = project
+            .files
+            .iter()
+            .filter_map(|file| {
+                let parsed = parse_filename(&file.filename).ok()?;
+                (parsed.normalized_name == name && parsed.version == *version)
+                    .then_some((file, parsed))
+            })
+            .collect();
+        if release_files.is_empty() {
+            return Err(EngineError::Index(IndexError::VersionNotFound {
+                project: name.to_owned(),
+                version: version.to_string(),
+                index: self.options.index.index_label(),
+            }));
+        }
+        let pinned: Vec<(&IndexFile, ArtifactName)> = release_files
+            .iter()
+            .filter(|(file, _)| hashes.iter().any(|h| h.eq_ignore_ascii_case(&file.sha256)))
+            .cloned()
+            .collect();
+        let unmatched: Vec<String> = hashes
+            .iter()
+            .filter(|h| {
+                !release_files
+                    .iter()
+                    .any(|(f, _)| h.eq_ignore_ascii_case(&f.sha256))
+            })
+            .cloned()
+            .collect();
+        if pinned.is_empty() {
+            return Err(EngineError::Selection {
+                detail: format!(
+                    "none of the {} pinned hash(es) is the sha256 of a file the index publishes for {name} {version}",
+                    hashes.len()
+                ),
+            });
+        }
+        // Within the pinned files the usual selection applies (sdists, pure wheels,
+        // --platform); when it leaves nothing, every pinned file is verified.
+        let chosen = select(&pinned, &self.options.selection)
+            .unwrap_or_else(|_| pinned.iter().map(|(file, _)| *file).collect());
+        Ok((chosen, unmatched))
+    }
+
     /// The repository of a release: given, or discovered from its metadata and cloned
     /// (or fetched) into the cache. A URL is fetched once per session.
     pub async fn locate(&self, name: &str, version: &Version) -> Result<Located, EngineError> {
-        let (url, discovered_from, subdir_hint) = match &self.options.repo {
+        self.locate_with(name, version, &self.options.repo).await
+    }
+
+    /// [`Session::locate`] with the repository chosen per release (a dependency set maps
+    /// each package to its own).
+    pub async fn locate_with(
+        &self,
+        name: &str,
+        version: &Version,
+        choice: &RepoChoice,
+    ) -> Result<Located, EngineError> {
+        let (url, discovered_from, subdir_hint) = match choice {
             RepoChoice::Path(path) => {
                 return Ok(Located::Repo {
                     path: path.clone(),
@@ -262,17 +334,20 @@ impl<'a> Session<'a> {
                     None => {
                         return Ok(Located::Missing {
                             reason: format!(
-                                "no source repository found in the metadata of {name} (project_urls, home_page, description); pass --repo URL|PATH"
+                                "no source repository found in the metadata of {name} (project_urls, home_page, description); name it with --repo {name}=URL|PATH"
                             ),
                         });
                     }
                 }
             }
         };
-        let mut located = self.located.lock().await;
-        let path = match located.get(&url.cache_key()) {
-            Some(Located::Repo { path, .. }) => path.clone(),
-            _ => {
+        let cell = {
+            let mut located = self.located.lock().unwrap_or_else(|e| e.into_inner());
+            located.entry(url.cache_key()).or_default().clone()
+        };
+        let mut first = None;
+        let acquired = cell
+            .get_or_init(|| async {
                 self.step(&format!("fetching {}", url.as_str()));
                 let repos = self.options.repos.clone();
                 let acquire_options = AcquireOptions {
@@ -281,22 +356,37 @@ impl<'a> Session<'a> {
                 };
                 let git = self.observers.git.clone();
                 let task_url = url.clone();
-                let acquired = tokio::task::spawn_blocking(move || {
+                let result = tokio::task::spawn_blocking(move || {
                     repos.acquire(&task_url, &acquire_options, git.as_ref())
                 })
-                .await
-                .map_err(|e| EngineError::Internal(format!("the clone task failed: {e}")))??;
-                acquired.path
+                .await;
+                match result {
+                    Ok(Ok(acquired)) => Ok(acquired.path),
+                    Ok(Err(error)) => {
+                        let text = error.to_string();
+                        first = Some(EngineError::Source(error));
+                        Err(text)
+                    }
+                    Err(e) => Err(format!("the clone task failed: {e}")),
+                }
+            })
+            .await;
+        let path = match acquired {
+            Ok(path) => path.clone(),
+            // The caller that tried gets the typed error; later ones its message.
+            Err(text) => {
+                return Err(first.unwrap_or_else(|| EngineError::Target {
+                    target: url.as_str().to_owned(),
+                    detail: format!("the repository could not be fetched: {text}"),
+                }));
             }
         };
-        let result = Located::Repo {
+        Ok(Located::Repo {
             path,
             label: url.as_str().to_owned(),
             discovered_from,
             subdir_hint,
-        };
-        located.insert(url.cache_key(), result.clone());
-        Ok(result)
+        })
     }
 
     /// Downloads every file (bounded concurrency); a digest mismatch or a failed download
@@ -351,9 +441,12 @@ impl<'a> Session<'a> {
     }
 }
 
+/// The outcome of cloning or fetching one repository URL: its path, or why it failed.
+type LocateCell = tokio::sync::OnceCell<Result<PathBuf, String>>;
+
 /// The highest final release with at least one file that is not yanked; pre-releases
 /// only when there is nothing else.
-fn latest_version(name: &str, files: &[IndexFile]) -> Option<Version> {
+pub(crate) fn latest_version(name: &str, files: &[IndexFile]) -> Option<Version> {
     let versions: Vec<Version> = files
         .iter()
         .filter(|f| f.yanked.is_none())

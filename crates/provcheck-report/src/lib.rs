@@ -12,15 +12,20 @@
 mod code;
 mod evidence;
 mod finding;
+pub mod history;
 mod model;
+mod policy;
 pub mod render;
+mod requested;
 mod verdict;
 
 pub use code::Code;
 pub use evidence::Evidence;
 pub use finding::{Finding, Severity};
 pub use model::{
-    ArtifactKind, ArtifactReport, FileTrace, ReleaseReport, Report, ResolvedBy, SCHEMA_VERSION,
-    SourceInfo, Stats, Tool, TraceStatus,
+    ArtifactKind, ArtifactReport, ContentScore, FileTrace, ReleaseReport, Report, ResolvedBy,
+    SCHEMA_VERSION, SourceInfo, Stats, Tool, TraceStatus,
 };
+pub use policy::{Allow, AllowNoSource, Policy};
+pub use requested::{RequestStatus, Requested};
 pub use verdict::{ExitStatus, Verdict};

@@ -14,6 +14,17 @@ pub struct Report {
     pub tool: Tool,
     /// The releases, in the order they were given.
     pub releases: Vec<ReleaseReport>,
+    /// A dependency set's packages as requested (`verify -r/--lock/--env`), in input
+    /// order, verified or not; absent for a single target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested: Vec<crate::Requested>,
+    /// Findings about the inputs rather than one release (an installed environment's
+    /// startup files that belong to no distribution).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// The policy the exit status was decided by, when it is not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::Policy>,
 }
 
 impl Report {
@@ -26,6 +37,9 @@ impl Report {
                 version: tool_version.to_owned(),
             },
             releases,
+            requested: Vec::new(),
+            findings: Vec::new(),
+            policy: None,
         }
     }
 
@@ -108,6 +122,9 @@ pub enum ResolvedBy {
     ArtifactHint,
     /// The commit whose tree best matches the artifact's files.
     ContentSearch,
+    /// A commit next to the release's tag (its parent or child) whose files match the
+    /// artifact exactly where the tag's own commit does not.
+    TagNeighbour,
 }
 
 impl ResolvedBy {
@@ -119,6 +136,7 @@ impl ResolvedBy {
             ResolvedBy::Tag => "tag",
             ResolvedBy::ArtifactHint => "artifact-hint",
             ResolvedBy::ContentSearch => "content-search",
+            ResolvedBy::TagNeighbour => "tag-neighbour",
         }
     }
 }
@@ -141,6 +159,26 @@ pub struct SourceInfo {
     /// `project_urls[Source]`); absent when the user named it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovered_from: Option<String>,
+    /// How well the commit's files match the artifact's (content search, tag neighbours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<ContentScore>,
+    /// The commit the tag names, when the artifact was matched to a neighbour of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_commit: Option<String>,
+}
+
+/// How many of an artifact's traceable files (packaging metadata aside) a commit holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentScore {
+    /// Files whose content is somewhere in the commit.
+    pub matched: u64,
+    /// Files that could match at all.
+    pub traceable: u64,
+    /// Every traceable file matched.
+    pub exact: bool,
+    /// How many commits content search scored to find this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits_searched: Option<u64>,
 }
 
 /// What kind of artifact a file is.
