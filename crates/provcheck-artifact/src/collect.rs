@@ -49,6 +49,9 @@ pub(crate) struct Collector<'o, 'r> {
     folded: HashMap<String, String>,
     unread: HashSet<String>,
     retained: u64,
+    /// Links to other members are tolerated in sdists (tars carry a tree's symlinks);
+    /// a wheel has no business holding links at all.
+    sdist: bool,
 }
 
 impl<'o, 'r> Collector<'o, 'r> {
@@ -62,6 +65,7 @@ impl<'o, 'r> Collector<'o, 'r> {
             folded: HashMap::new(),
             unread: HashSet::new(),
             retained: 0,
+            sdist: kind == ArtifactKind::Sdist,
         }
     }
 
@@ -112,27 +116,58 @@ impl<'o, 'r> Collector<'o, 'r> {
             .as_deref()
             .map(display)
             .unwrap_or_default();
+        let inside = self.sdist
+            && entry.link_target.as_deref().is_some_and(|target| {
+                link_stays_inside(entry.name, target, entry.kind == EntryKind::Symlink)
+            });
         let finding = match entry.kind {
-            EntryKind::Symlink => anomaly(
-                Severity::High,
+            // A link to another member of the archive is how some sdists ship a tree's
+            // symlinks (pdm-backend's test fixtures): worth a note, not an alarm. A link
+            // that leaves the archive is how extraction attacks work.
+            EntryKind::Symlink if inside => anomaly(
+                Severity::Low,
                 "symlink",
                 entry.name,
                 format!(
-                    "entry `{shown}` is a symbolic link to `{target}`: unpacked, it can redirect later files \
-                     outside the folder or expose files of the installing machine; it was not followed"
+                    "entry `{shown}` is a symbolic link to `{target}`, another member of the archive; \
+                     it was not followed, the member it names is checked on its own"
                 ),
             )
-            .with("target", target),
-            EntryKind::Hardlink => anomaly(
-                Severity::High,
+            .with("target", target)
+            .with("inside_archive", true),
+            EntryKind::Symlink => anomaly(
+                Severity::Critical,
+                "symlink",
+                entry.name,
+                format!(
+                    "entry `{shown}` is a symbolic link to `{target}`, outside the archive: unpacked, it can \
+                     redirect later files outside the folder or expose files of the installing machine; it was not followed"
+                ),
+            )
+            .with("target", target)
+            .with("inside_archive", false),
+            EntryKind::Hardlink if inside => anomaly(
+                Severity::Low,
                 "hardlink",
                 entry.name,
                 format!(
-                    "entry `{shown}` is a hard link to `{target}`: unpacked, it takes the content of another \
-                     member or of a file outside the archive; it was not followed"
+                    "entry `{shown}` is a hard link to `{target}`, another member of the archive; \
+                     it was not followed, the member it names is checked on its own"
                 ),
             )
-            .with("target", target),
+            .with("target", target)
+            .with("inside_archive", true),
+            EntryKind::Hardlink => anomaly(
+                Severity::Critical,
+                "hardlink",
+                entry.name,
+                format!(
+                    "entry `{shown}` is a hard link to `{target}`, outside the archive: unpacked, it takes \
+                     the content of a file of the installing machine; it was not followed"
+                ),
+            )
+            .with("target", target)
+            .with("inside_archive", false),
             EntryKind::Special(what) => anomaly(
                 Severity::High,
                 "special-file",
@@ -297,5 +332,63 @@ impl Visitor for Collector<'_, '_> {
 
     fn finding(&mut self, finding: provcheck_report::Finding) {
         self.findings.push(finding);
+    }
+}
+
+/// Whether a link's target names a path inside the archive (inside the sdist's top
+/// folder when the link sits in one). Symlink targets are relative to the link's folder,
+/// hard-link targets to the archive root.
+fn link_stays_inside(name: &str, target: &str, relative_to_link: bool) -> bool {
+    if target.is_empty()
+        || target.starts_with('/')
+        || target.contains('\\')
+        || target.chars().any(char::is_control)
+        || target.as_bytes().get(1) == Some(&b':')
+    {
+        return false;
+    }
+    let name_parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
+    let mut resolved: Vec<&str> = if relative_to_link {
+        name_parts[..name_parts.len().saturating_sub(1)].to_vec()
+    } else {
+        Vec::new()
+    };
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if resolved.pop().is_none() {
+                    return false;
+                }
+            }
+            part => resolved.push(part),
+        }
+    }
+    match (name_parts.first(), resolved.first()) {
+        // The sdist's `name-version/` folder must not be left either.
+        (Some(top), Some(first)) if name_parts.len() > 1 => top == first && resolved.len() > 1,
+        (_, Some(_)) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::link_stays_inside;
+
+    #[test]
+    fn links_inside_and_outside() {
+        assert!(link_stays_inside(
+            "pkg-1.0/tests/a.toml",
+            "../pyproject.toml",
+            true
+        ));
+        assert!(link_stays_inside("pkg-1.0/a", "b", true));
+        assert!(!link_stays_inside("pkg-1.0/a", "../../etc/passwd", true));
+        assert!(!link_stays_inside("pkg-1.0/a", "../other-1.0/x", true));
+        assert!(!link_stays_inside("pkg-1.0/a", "/etc/passwd", true));
+        assert!(link_stays_inside("pkg-1.0/a", "pkg-1.0/b", false));
+        assert!(!link_stays_inside("pkg-1.0/a", "../x", false));
+        assert!(!link_stays_inside("a", "../x", true));
     }
 }

@@ -324,7 +324,12 @@ fn zip_symlink() {
     records[0][5] = 3;
     bytes = join_zip(&body, &records, &eocd);
     let artifact = read(WHEEL, &bytes);
-    let link = one(&artifact, Code::ArchiveAnomaly, "symlink", Severity::High);
+    let link = one(
+        &artifact,
+        Code::ArchiveAnomaly,
+        "symlink",
+        Severity::Critical,
+    );
     assert_eq!(
         link.evidence.get_str("target"),
         Some("__version__ = '1.0'\\u{a}")

@@ -163,10 +163,16 @@ fn tar_links_are_reported_not_followed() {
     builder.append(&fifo, std::io::empty()).unwrap();
     let artifact = read("demo-pkg-1.0.tar.gz", &gzip(&builder.into_inner().unwrap()));
 
-    let symlink = one(&artifact, Code::ArchiveAnomaly, "symlink", Severity::High);
+    let symlink = one(
+        &artifact,
+        Code::ArchiveAnomaly,
+        "symlink",
+        Severity::Critical,
+    );
     assert_eq!(symlink.evidence.get_str("target"), Some("/etc/passwd"));
     assert_eq!(symlink.path.as_deref(), Some("demo-pkg-1.0/passwd"));
-    let hardlink = one(&artifact, Code::ArchiveAnomaly, "hardlink", Severity::High);
+    // A hard link to another member is tolerated (low); one leaving the archive is not.
+    let hardlink = one(&artifact, Code::ArchiveAnomaly, "hardlink", Severity::Low);
     assert_eq!(
         hardlink.evidence.get_str("target"),
         Some("demo-pkg-1.0/PKG-INFO")
