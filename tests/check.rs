@@ -483,3 +483,88 @@ fn setuptools_scm_version_file_is_generated_and_checked() {
         "high extra-file demo/_version.py"
     );
 }
+
+#[test]
+fn submodule_files_are_traced_with_its_repository_or_left_unverified_once() {
+    let sandbox = Sandbox::new();
+    // The submodule's own repository, pinned at `pinned`.
+    let mut sub = Repo::init(&sandbox.join("sub"));
+    let sub_files = vec![
+        f("README.md", "toml tests\n"),
+        f("tests/valid/a.toml", "a = 1\n"),
+        f("tests/valid/b.toml", "b = 2\n"),
+    ];
+    let pinned = sub.commit("tests", &sub_files);
+    // The project: its tree holds a gitlink at vendor/toml-test.
+    let mut repo = Repo::init(&sandbox.join("repo"));
+    let source = demo_source();
+    let mut entries: Vec<(String, git2::Oid, i32)> = source
+        .iter()
+        .map(|file| {
+            (
+                file.path.clone(),
+                repo.repo.blob(&file.content).unwrap(),
+                0o100644,
+            )
+        })
+        .collect();
+    entries.push(("vendor/toml-test".to_owned(), pinned, 0o160000));
+    let tree = repo.tree(&entries);
+    let commit = repo.commit_tree("Release", tree);
+    repo.tag("v1.4.0", commit);
+
+    let mut files = demo_sdist_files(&source);
+    for file in &sub_files {
+        files.push(f(&format!("vendor/toml-test/{}", file.path), &file.content));
+    }
+    let sdist = Sdist::new("demo", "1.4.0", &files).write(sandbox.path());
+
+    // Without the submodule's repository: partial, one finding for the three files.
+    let run = check_json(&repo.path, &[&sdist], &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(verdict_of(&report, 0), "partial");
+    let artifact = &report["releases"][0]["artifacts"][0];
+    assert_eq!(artifact["stats"]["unverified"], 3);
+    let findings = artifact["findings"].as_array().unwrap();
+    let about_submodule: Vec<_> = findings
+        .iter()
+        .filter(|f| f["evidence"]["rule"] == "submodule")
+        .collect();
+    assert_eq!(about_submodule.len(), 1, "{findings:#?}");
+    assert_eq!(about_submodule[0]["evidence"]["files"], 3);
+
+    // With it: every file traced.
+    let sub_path = sandbox.join("sub");
+    let run = check_json(
+        &repo.path,
+        &[&sdist],
+        &["--submodule", sub_path.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(verdict_of(&report, 0), "verified", "{report:#}");
+    assert_eq!(
+        report["releases"][0]["artifacts"][0]["stats"]["unverified"],
+        0
+    );
+
+    // A changed file inside the submodule is a modification, like any other.
+    let mut tampered = files.clone();
+    replace(
+        &mut tampered,
+        "vendor/toml-test/tests/valid/a.toml",
+        "a = 'pwned'\n",
+    );
+    let sdist = Sdist::new("demo", "1.4.0", &tampered).write(sandbox.path());
+    let run = check_json(
+        &repo.path,
+        &[&sdist],
+        &["--submodule", sub_path.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "a changed data file is medium: {}", run.stdout);
+    assert!(
+        findings_of(&run.json(), 0)
+            .contains(&"medium modified-file vendor/toml-test/tests/valid/a.toml".to_owned())
+    );
+}

@@ -6,6 +6,7 @@ mod common;
 mod archive;
 mod check;
 mod deps;
+mod github;
 mod history;
 mod rules;
 mod snapshots;

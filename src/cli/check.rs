@@ -19,6 +19,11 @@ pub struct CheckArgs {
     #[arg(long = "ref", value_name = "REV")]
     pub git_ref: Option<String>,
 
+    /// A repository holding the commit a submodule of the source is pinned to
+    /// (repeatable): the submodule's files are then traced instead of left unverified.
+    #[arg(long, value_name = "PATH")]
+    pub submodule: Vec<PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -63,6 +63,11 @@ pub struct VerifyArgs {
     #[arg(long = "ref", value_name = "REV")]
     pub git_ref: Option<String>,
 
+    /// A repository holding the commit a submodule of the source is pinned to
+    /// (repeatable): the submodule's files are then traced instead of left unverified.
+    #[arg(long, value_name = "PATH")]
+    pub submodule: Vec<PathBuf>,
+
     /// Verify only the sdist or only the wheels.
     #[arg(long, value_enum)]
     pub only: Option<OnlyKind>,

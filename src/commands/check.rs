@@ -11,6 +11,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         git_ref: args.git_ref,
         limits: limits(&args.limits),
         explain: args.output.explain,
+        submodules: args.submodule.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let report = check(&args.artifacts, &options)?;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use provcheck_engine::{HistoryOptions, Observers, RepoChoice, Selection, VerifyOptions, history};
-use provcheck_index::{ArtifactCache, IndexClient, IndexConfig};
+use provcheck_index::{ArtifactCache, GITHUB_TIMEOUT, GitHubClient, IndexClient, IndexConfig};
 use provcheck_report::ExitStatus;
 use provcheck_report::render::{history_json, history_summary_line, history_text};
 use provcheck_source::RepoCache;
@@ -35,9 +35,12 @@ pub fn run(args: HistoryArgs) -> Result<ExitStatus> {
         selection: Selection::default(),
         limits: limits(&args.limits),
         explain: false,
+        submodules: Vec::new(),
         offline: args.index.offline,
         concurrency: args.index.jobs,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        // Optional metadata; without a token or offline, a note in the report.
+        github: GitHubClient::from_env(args.index.offline, GITHUB_TIMEOUT),
     };
     let selection = HistoryOptions {
         last: args.last,

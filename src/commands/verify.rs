@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use provcheck_engine::{
     Observers, RepoChoice, Selection, Session, SetItem, Target, VerifyOptions, verify, verify_set,
 };
-use provcheck_index::{ArtifactCache, IndexClient, IndexConfig};
+use provcheck_index::{ArtifactCache, GITHUB_TIMEOUT, GitHubClient, IndexClient, IndexConfig};
 use provcheck_inputs::{
     ConfigFile, DEFAULT_PYTHON, Inputs, MarkerContext, Package, Pin, find_config, load_config,
     read_environment, read_lockfile, read_requirements,
@@ -222,9 +222,12 @@ fn options(args: &VerifyArgs, repos: &RepoArgs) -> Result<VerifyOptions> {
         },
         limits: limits(&args.limits),
         explain: args.output.explain,
+        submodules: args.submodule.clone(),
         offline: args.index.offline,
         concurrency: args.index.jobs,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        // Optional metadata; without a token or offline, a note in the report.
+        github: GitHubClient::from_env(args.index.offline, GITHUB_TIMEOUT),
     })
 }
 

@@ -108,6 +108,14 @@ impl Outcome {
         }
     }
 
+    /// Adds one fact to the evidence of every finding of this outcome.
+    pub fn with_evidence(mut self, key: &str, value: &str) -> Self {
+        for finding in &mut self.findings {
+            finding.evidence.insert(key, value);
+        }
+        self
+    }
+
     pub fn with_source(mut self, source_path: impl Into<String>) -> Self {
         self.source_path = Some(source_path.into());
         self
@@ -355,6 +363,7 @@ pub fn compare(input: &CompareInput<'_>) -> Comparison {
     let mut findings = Vec::new();
     let mut files = Vec::with_capacity(artifact.files.len());
     let mut mapped_sources = std::collections::HashSet::new();
+    let mut per_submodule: std::collections::HashMap<String, usize> = Default::default();
     for file in &artifact.files {
         let mut outcome = trace(&ctx, file);
         scan_suspicious(&ctx, file, &mut outcome);
@@ -383,7 +392,33 @@ pub fn compare(input: &CompareInput<'_>) -> Comparison {
             }
             _ => None,
         };
-        findings.extend(outcome.findings);
+        for finding in outcome.findings {
+            match submodule_of(&finding) {
+                // One finding per submodule, not one per file: a vendored test suite can
+                // be a thousand files, and each would be the same sentence.
+                Some(submodule) => match per_submodule.get(&submodule) {
+                    Some(&at) => {
+                        let existing: &mut Finding = &mut findings[at];
+                        let count = existing
+                            .evidence
+                            .get("files")
+                            .and_then(|v| v.as_u64())
+                            .unwrap_or(1);
+                        existing.evidence.insert("files", count + 1);
+                        existing.message = format!(
+                            "{} files inside submodule {submodule}, whose repository was not available to compare \
+                             (pass it with --submodule PATH)",
+                            count + 1
+                        );
+                    }
+                    None => {
+                        per_submodule.insert(submodule, findings.len());
+                        findings.push(finding.with("files", 1u64));
+                    }
+                },
+                None => findings.push(finding),
+            }
+        }
         if needs_startup_check(file) {
             let content = ctx.content(file);
             findings.extend(startup_hook(file, content.as_deref(), known.as_ref()));
@@ -683,4 +718,14 @@ fn count_missing(ctx: &Ctx<'_>, mapped: &std::collections::HashSet<String>) -> u
             .count() as u64;
     }
     missing
+}
+
+/// The submodule a `submodule`-rule finding is about.
+fn submodule_of(finding: &Finding) -> Option<String> {
+    if finding.code != Code::BinaryUnverified
+        || finding.evidence.get_str("rule") != Some("submodule")
+    {
+        return None;
+    }
+    finding.evidence.get_str("submodule").map(str::to_owned)
 }

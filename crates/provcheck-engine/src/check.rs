@@ -21,6 +21,8 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Record how every file was traced (`files` in the report).
     pub explain: bool,
+    /// Repositories holding the commits submodules are pinned to.
+    pub submodules: Vec<PathBuf>,
     /// The version stamped into the report.
     pub tool_version: String,
 }
@@ -73,6 +75,8 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, Engine
         git_ref: options.git_ref.clone(),
         limits: options.limits.clone(),
         explain: options.explain,
+        submodules: options.submodules.clone(),
+        default_branch: None,
     };
     let mut releases = Vec::new();
     for group in &groups {

@@ -13,6 +13,7 @@ use provcheck_report::{ReleaseReport, Verdict};
 use provcheck_source::SourceRepo;
 use tokio::sync::Semaphore;
 
+use crate::enrich::Enrichment;
 use crate::release::{Input, Settings, Source, check_release, file_name};
 use crate::timeline::parse_time;
 use crate::{EngineError, Located, Observers, Session, VerifyOptions};
@@ -138,10 +139,15 @@ pub async fn history(
     } else {
         selection.jobs
     }));
+    // GitHub metadata: the default branch once for the timeline, each release's pull
+    // request and GitHub release after its comparison.
+    let enrichment = Enrichment::prepare(&options.github, &located).await;
     let settings = Settings {
         git_ref: None,
         limits: options.limits.clone(),
         explain: options.explain,
+        submodules: options.submodules.clone(),
+        default_branch: enrichment.default_branch(),
     };
     let mut tasks = Vec::new();
     for (version, files) in chosen {
@@ -162,21 +168,30 @@ pub async fn history(
         let settings = settings.clone();
         let offline = options.offline;
         let task_name = name.clone();
+        let enrichment = enrichment.clone();
         tasks.push(Task::Running(
             version.clone(),
             tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                tokio::task::spawn_blocking(move || {
+                let (blocking_name, blocking_version) = (task_name.clone(), version.clone());
+                let compared = tokio::task::spawn_blocking(move || {
                     compare_one(
                         located,
                         offline,
-                        &task_name,
-                        &version,
+                        &blocking_name,
+                        &blocking_version,
                         &release_inputs,
                         &settings,
                     )
                 })
-                .await
+                .await;
+                match compared {
+                    Ok(Ok(mut release)) => {
+                        enrichment.apply(&mut release, &task_name, &version).await;
+                        Ok(Ok(release))
+                    }
+                    other => other,
+                }
             }),
         ));
     }
@@ -230,6 +245,8 @@ fn error_release(name: &str, version: &Version) -> ReleaseReport {
         source: None,
         findings: Vec::new(),
         artifacts: Vec::new(),
+        github: None,
+        notes: Vec::new(),
     }
 }
 

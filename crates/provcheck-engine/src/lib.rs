@@ -17,11 +17,14 @@
 //!   artifact, content search over all refs).
 //! - [`history`]: `provcheck history NAME`: many releases of one project, one cached
 //!   clone, compared concurrently, as a timeline ([`provcheck_report::history`]).
+//! - `enrich`: optional GitHub metadata (default branch, the pull request that merged the
+//!   commit, the tag's GitHub release), asked around the comparison, never inside it.
 //!
 //! [`Report`]: provcheck_report::Report
 #![deny(missing_docs)]
 
 mod check;
+mod enrich;
 mod error;
 mod hints;
 mod history;
@@ -29,6 +32,7 @@ mod release;
 pub mod resolve;
 mod search;
 mod set;
+mod submodules;
 pub mod timeline;
 mod verify;
 

@@ -19,6 +19,7 @@ use provcheck_types::{BlobId, SourceTree};
 use crate::EngineError;
 use crate::hints::is_hint_file;
 use crate::resolve::{Resolved, Resolver, Unresolved};
+use crate::submodules::{ChainedBlobs, SubmoduleRepos};
 use crate::timeline::{format_time, parse_time};
 
 /// The repository a release is compared against, or why there is none.
@@ -65,6 +66,10 @@ pub(crate) struct Settings {
     pub git_ref: Option<String>,
     pub limits: Limits,
     pub explain: bool,
+    /// Repositories holding the commits submodules are pinned to (`--submodule`).
+    pub submodules: Vec<PathBuf>,
+    /// The default branch as the forge's API names it (GitHub), over the clone's `HEAD`.
+    pub default_branch: Option<String>,
 }
 
 /// Checks every artifact of one release and assembles its entry.
@@ -76,14 +81,16 @@ pub(crate) fn check_release(
     settings: &Settings,
 ) -> Result<ReleaseReport, EngineError> {
     let resolver = match source {
-        Source::Repo { repo, .. } => Some(Resolver::new(
-            repo,
-            name,
-            version,
-            settings.git_ref.as_deref(),
-        )?),
+        Source::Repo { repo, .. } => {
+            let mut resolver = Resolver::new(repo, name, version, settings.git_ref.as_deref())?;
+            if let Some(branch) = settings.default_branch.as_deref() {
+                crate::enrich::use_default_branch(&mut resolver, repo, branch);
+            }
+            Some(resolver)
+        }
         Source::Missing { .. } => None,
     };
+    let submodules = SubmoduleRepos::open(&settings.submodules)?;
 
     // Sdists first: they ship the most files, so their commit is the most certain, and
     // the wheels then prefer it over commits that match them equally well.
@@ -95,11 +102,14 @@ pub(crate) fn check_release(
     for i in order {
         let result = match &inputs[i] {
             Input::File { path, facts } => check_artifact(
-                source,
-                resolver.as_ref(),
+                &Against {
+                    source,
+                    resolver: resolver.as_ref(),
+                    submodules: &submodules,
+                    version,
+                    settings,
+                },
                 path,
-                version,
-                settings,
                 facts,
                 &preferred,
             )?,
@@ -131,6 +141,8 @@ pub(crate) fn check_release(
         source: None,
         findings: Vec::new(),
         artifacts,
+        github: None,
+        notes: Vec::new(),
     };
     let found: Vec<&SourceInfo> = sources.iter().flatten().collect();
     let same_commit = found.windows(2).all(|w| w[0].commit == w[1].commit);
@@ -189,15 +201,28 @@ pub(crate) fn check_release(
 }
 
 /// Reads one artifact, resolves the commit it was built from, and compares.
+/// What every artifact of a release is checked against.
+struct Against<'a> {
+    source: &'a Source<'a>,
+    resolver: Option<&'a Resolver<'a>>,
+    submodules: &'a SubmoduleRepos,
+    version: &'a Version,
+    settings: &'a Settings,
+}
+
 fn check_artifact(
-    source: &Source<'_>,
-    resolver: Option<&Resolver<'_>>,
+    against: &Against<'_>,
     path: &Path,
-    version: &Version,
-    settings: &Settings,
     facts: &IndexFacts,
     preferred: &[String],
 ) -> Result<(ArtifactReport, Option<SourceInfo>), EngineError> {
+    let Against {
+        source,
+        resolver,
+        submodules,
+        version,
+        settings,
+    } = *against;
     let filename = file_name(path);
     // Contents that a tree known before reading holds are never needed again: match by
     // blob id. Without such a tree (no tag), only possible commit hints are kept; the
@@ -295,16 +320,22 @@ fn check_artifact(
         }
     };
 
-    reload_differing(path, &mut artifact, &resolved.tree);
+    // Submodule checkouts are traced against their own repositories when given.
+    let (grafted, _) = submodules.graft(&resolved.tree);
+    reload_differing(path, &mut artifact, &grafted);
     let contents = ArchiveContents {
         archive: path,
         artifact: &artifact,
     };
-    let tree = &resolved.tree;
+    let tree = &grafted;
+    let blobs = ChainedBlobs {
+        main: repo,
+        submodules,
+    };
     let input = CompareInput {
         artifact: &artifact,
         tree,
-        blobs: *repo,
+        blobs: &blobs,
         contents: &contents,
         diff_limits: DiffLimits::default(),
         subdir_hint: subdir_hint.as_deref(),
@@ -319,10 +350,9 @@ fn check_artifact(
     report.stats = comparison.stats;
     report.findings.extend(comparison.findings);
     // Content is the ground truth; timeline signals are weighed by it.
-    let clean = report
-        .findings
-        .iter()
-        .all(|f| f.severity < Severity::Medium);
+    // Clean means nothing contradicts the commit: unverifiable binaries and accidental
+    // extras (medium) do not, so they do not turn a timeline note into a warning.
+    let clean = report.findings.iter().all(|f| f.severity < Severity::High);
     report.findings.extend(timeline_findings(
         resolver, &resolved, version, upload, clean,
     ));

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use pep440_rs::Version;
 use provcheck_artifact::{ArtifactName, Limits, normalize_name, parse_filename};
-use provcheck_index::{IndexClient, IndexError, IndexFile, ProjectFiles, Reporter};
+use provcheck_index::{GitHubClient, IndexClient, IndexError, IndexFile, ProjectFiles, Reporter};
 use provcheck_report::{ArtifactKind, Code, Finding, ReleaseReport, Report, Severity};
 use provcheck_source::{AcquireOptions, GitProgress, RepoCache, RepoUrl, SourceRepo, discover};
 use tokio::sync::Semaphore;
 
 use crate::EngineError;
+use crate::enrich::Enrichment;
 use crate::release::{IndexFacts, Input, Settings, Source, check_release};
 
 /// Which files of a release to verify.
@@ -66,12 +67,16 @@ pub struct VerifyOptions {
     pub limits: Limits,
     /// Record how every file was traced.
     pub explain: bool,
+    /// Repositories holding the commits submodules are pinned to (`--submodule`).
+    pub submodules: Vec<PathBuf>,
     /// Use only what is cached: no request, no fetch.
     pub offline: bool,
     /// How many downloads run at once.
     pub concurrency: usize,
     /// The version stamped into the report.
     pub tool_version: String,
+    /// The GitHub API client for optional metadata (`GitHubClient::disabled` for none).
+    pub github: GitHubClient,
 }
 
 /// Who hears about progress (the binary draws bars on a terminal; tests pass nothing).
@@ -404,15 +409,21 @@ impl<'a> Session<'a> {
         version: &Version,
         inputs: Vec<Input>,
     ) -> Result<ReleaseReport, EngineError> {
+        // GitHub's default branch before the comparison (it decides
+        // commit-not-on-default-branch); the commit's pull request and the tag's release after.
+        let enrichment = Enrichment::prepare(&self.options.github, &located).await;
         let settings = Settings {
             git_ref: self.options.git_ref.clone(),
             limits: self.options.limits.clone(),
             explain: self.options.explain,
+            submodules: self.options.submodules.clone(),
+            default_branch: enrichment.default_branch(),
         };
         let offline = self.options.offline;
-        let name = name.to_owned();
-        let version = version.clone();
-        tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
+        let task_name = name.to_owned();
+        let task_version = version.clone();
+        let mut release = tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
+            let (name, version) = (task_name, task_version);
             let opened;
             let source = match located {
                 Located::Repo {
@@ -437,7 +448,9 @@ impl<'a> Session<'a> {
             check_release(&source, &name, &version, &inputs, &settings)
         })
         .await
-        .map_err(|e| EngineError::Internal(format!("the comparison task failed: {e}")))?
+        .map_err(|e| EngineError::Internal(format!("the comparison task failed: {e}")))??;
+        enrichment.apply(&mut release, name, version).await;
+        Ok(release)
     }
 }
 

@@ -11,6 +11,9 @@
 //! the index URL, `~/.netrc` or the environment, are sent only to the index's origin, and
 //! never appear in any message: every URL shown goes through [`Redacted`].
 //!
+//! [`GitHubClient`] asks the GitHub API (octocrab over the same TLS set-up) for optional
+//! metadata: a repository's default branch, a commit's pull requests, a tag's release.
+//!
 //! Progress goes to a [`Reporter`]; this crate never prints.
 #![deny(missing_docs)]
 
@@ -19,6 +22,7 @@ mod client;
 mod config;
 mod credentials;
 mod error;
+mod github;
 mod model;
 mod name;
 mod parse;
@@ -31,6 +35,10 @@ pub use cache::ArtifactCache;
 pub use client::{IndexClient, RequestStats};
 pub use config::{IndexConfig, PYPI_SIMPLE_URL, RetryPolicy};
 pub use error::IndexError;
+pub use github::{
+    GITHUB_API_URL, GITHUB_API_URL_VARIABLE, GITHUB_TIMEOUT, GITHUB_TOKEN_VARIABLES, GitHubClient,
+    GitHubError, GitHubPull, GitHubRelease, GitHubRepo,
+};
 pub use model::{IndexFile, ProjectFiles, ProjectMetadata};
 pub use name::normalize_project_name;
 pub use redact::Redacted;

@@ -23,8 +23,9 @@ pub use code::Code;
 pub use evidence::Evidence;
 pub use finding::{Finding, Severity};
 pub use model::{
-    ArtifactKind, ArtifactReport, ContentScore, FileTrace, ReleaseReport, Report, ResolvedBy,
-    SCHEMA_VERSION, SourceInfo, Stats, Tool, TraceStatus,
+    ArtifactKind, ArtifactReport, ContentScore, FileTrace, GitHubInfo, GitHubReleaseInfo,
+    PullRequestInfo, ReleaseReport, Report, ResolvedBy, SCHEMA_VERSION, SourceInfo, Stats, Tool,
+    TraceStatus,
 };
 pub use policy::{Allow, AllowNoSource, Policy};
 pub use requested::{RequestStatus, Requested};

@@ -91,6 +91,69 @@ pub struct ReleaseReport {
     pub findings: Vec<Finding>,
     /// One entry per artifact.
     pub artifacts: Vec<ArtifactReport>,
+    /// What the GitHub API says about the repository, the commit and the tag, when the
+    /// repository is on GitHub and the API could be asked (optional enrichment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GitHubInfo>,
+    /// Optional steps that did not happen, and why (no GitHub token, `--offline`, the API
+    /// unreachable). Information only: a note never changes a verdict or the exit status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Facts from the GitHub API about a release's repository, commit and tag. Each part is
+/// absent when it was not asked or could not be answered (a note says why).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GitHubInfo {
+    /// `owner/name`.
+    pub repository: String,
+    /// The repository's default branch as GitHub names it (authoritative over the clone's
+    /// `HEAD` for `commit-not-on-default-branch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_branch: Option<String>,
+    /// Whether the resolved commit reached the default branch through a merged pull
+    /// request (`commits/{sha}/pulls`), and which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<PullRequestInfo>,
+    /// The GitHub release of the release's tag, if the tag has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<GitHubReleaseInfo>,
+}
+
+/// How the resolved commit relates to the pull requests of its repository.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullRequestInfo {
+    /// The commit asked about.
+    pub commit: String,
+    /// A pull request merged into the default branch contains the commit.
+    pub merged: bool,
+    /// That pull request's number (the earliest merged one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+    /// Its web page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it was merged (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_at: Option<String>,
+    /// Numbers of open pull requests that contain the commit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<u64>,
+}
+
+/// Whether a tag has a GitHub release, and when it was published.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GitHubReleaseInfo {
+    /// The tag asked about.
+    pub tag: String,
+    /// GitHub has a release for the tag.
+    pub exists: bool,
+    /// When it was published (RFC 3339); absent for drafts and missing releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Its web page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl ReleaseReport {

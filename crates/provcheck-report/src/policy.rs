@@ -159,6 +159,8 @@ mod tests {
                 error: None,
                 files: None,
             }],
+            github: None,
+            notes: Vec::new(),
         }
     }
 

@@ -13,14 +13,19 @@
 //! digests and basic authentication; every request is logged ([`Request`]) so tests can
 //! assert what was (or was not) asked. The server stops when the [`FakeIndex`] is dropped.
 //!
+//! [`FakeGitHub`] serves the few GitHub REST endpoints provcheck's optional enrichment asks
+//! (repository, a commit's pull requests, a tag's release).
+//!
 //! Tests only: it trusts its caller, keeps everything in memory and answers one request per
 //! connection (`Connection: close`).
 #![deny(missing_docs)]
 
 mod documents;
+mod github;
 mod http;
 mod index;
 mod name;
 
+pub use github::{FakeGitHub, FakePull};
 pub use index::{FakeIndex, Fault, Request};
 pub use name::normalize;

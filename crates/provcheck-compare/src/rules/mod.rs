@@ -144,7 +144,10 @@ pub(crate) fn submodule_file(file: &ArtifactFile, submodule: &str) -> Outcome {
         file,
         "submodule",
         Severity::Medium,
-        format!("inside submodule {submodule}, whose repository was not available to compare"),
+        format!(
+            "inside submodule {submodule}, whose repository was not available to compare (pass it with --submodule PATH)"
+        ),
     )
     .with_source(submodule)
+    .with_evidence("submodule", submodule)
 }
