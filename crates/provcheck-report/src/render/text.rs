@@ -24,6 +24,16 @@ pub fn text(report: &Report, options: &TextOptions) -> String {
         render_release(&mut out, release, options, &paint);
         out.push('\n');
     }
+    // Notes (e.g. "no GitHub token") usually repeat for every release: say each once.
+    let mut notes: Vec<&String> = Vec::new();
+    for note in report.releases.iter().flat_map(|r| &r.notes) {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    for note in notes {
+        let _ = writeln!(out, "{}", paint.dim(&format!("note: {note}")));
+    }
     out.push_str(&summary_line(report, &paint));
     out.push('\n');
     out
@@ -82,6 +92,9 @@ fn render_release(out: &mut String, release: &ReleaseReport, options: &TextOptio
     );
     if let Some(source) = &release.source {
         let _ = writeln!(out, "  source: {}", describe_source(source));
+        if let Some(how) = describe_search(source) {
+            let _ = writeln!(out, "  {}", p.dim(&how));
+        }
     }
     for finding in &release.findings {
         render_finding(out, finding, "  ", options, p);
@@ -89,6 +102,31 @@ fn render_release(out: &mut String, release: &ReleaseReport, options: &TextOptio
     for artifact in &release.artifacts {
         render_artifact(out, artifact, options, p);
     }
+}
+
+/// How a commit found without its tag was found: the content-search score, or the tag
+/// whose neighbour it is.
+fn describe_search(source: &SourceInfo) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(tag_commit) = &source.tag_commit {
+        let short: String = tag_commit.chars().take(12).collect();
+        parts.push(format!(
+            "the tag points at {short}; the release matches its neighbour"
+        ));
+    }
+    if let Some(score) = &source.score {
+        let mut text = format!(
+            "{} of {} files found in this commit{}",
+            score.matched,
+            score.traceable,
+            if score.exact { " (exact)" } else { "" }
+        );
+        if let Some(searched) = score.commits_searched {
+            let _ = write!(text, ", {searched} commits searched");
+        }
+        parts.push(text);
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 fn describe_source(source: &SourceInfo) -> String {
@@ -153,6 +191,9 @@ fn render_artifact(
     );
     if let Some(source) = &artifact.source {
         let _ = writeln!(out, "    source: {}", describe_source(source));
+        if let Some(how) = describe_search(source) {
+            let _ = writeln!(out, "    {}", p.dim(&how));
+        }
     }
     if let Some(error) = &artifact.error {
         let _ = writeln!(out, "    error: {error}");
