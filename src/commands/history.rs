@@ -2,30 +2,20 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use provcheck_engine::{HistoryOptions, Observers, RepoChoice, Selection, VerifyOptions, history};
-use provcheck_index::{ArtifactCache, GITHUB_TIMEOUT, GitHubClient, IndexClient, IndexConfig};
+use provcheck_engine::{HistoryOptions, RepoChoice, Selection, VerifyOptions, history};
 use provcheck_report::ExitStatus;
 use provcheck_report::render::{history_json, history_summary_line, history_text};
-use provcheck_source::RepoCache;
 
 use crate::cli::{ColorChoice, Format, HistoryArgs};
 use crate::commands::check::limits;
+use crate::commands::shared;
 use crate::{output, progress};
 
 pub fn run(args: HistoryArgs) -> Result<ExitStatus> {
-    let cache_root = args
-        .index
-        .cache_dir
-        .clone()
-        .unwrap_or_else(ArtifactCache::default_root);
-    let index_url = url::Url::parse(&args.index.index_url)
-        .map_err(|e| anyhow::anyhow!("--index-url is not a URL: {e}"))?;
-    let mut config = IndexConfig::new(index_url, cache_root.clone());
-    config.offline = args.index.offline;
-    let index = IndexClient::new(config).context("could not set up the index client")?;
+    let network = shared::network(&args.index)?;
     let options = VerifyOptions {
-        index,
-        repos: RepoCache::new(cache_root),
+        index: network.index,
+        repos: network.repos,
         repo: args
             .repo
             .as_deref()
@@ -39,8 +29,7 @@ pub fn run(args: HistoryArgs) -> Result<ExitStatus> {
         offline: args.index.offline,
         concurrency: args.index.jobs,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        // Optional metadata; without a token or offline, a note in the report.
-        github: GitHubClient::from_env(args.index.offline, GITHUB_TIMEOUT),
+        github: network.github,
     };
     let selection = HistoryOptions {
         last: args.last,
@@ -49,18 +38,8 @@ pub fn run(args: HistoryArgs) -> Result<ExitStatus> {
         jobs: 0,
     };
     let display = Arc::new(progress::Display::new(args.quiet, args.verbose));
-    let observers = Observers {
-        downloads: display.clone(),
-        git: display.clone(),
-        steps: {
-            let display = display.clone();
-            Arc::new(move |step: &str| display.step(step))
-        },
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let observers = shared::observers(&display);
+    let runtime = shared::runtime()?;
     let result = runtime.block_on(history(&args.name, &options, &observers, &selection));
     display.finish();
     let report = result?;

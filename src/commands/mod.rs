@@ -3,6 +3,7 @@
 mod cache;
 mod check;
 mod history;
+mod shared;
 mod verify;
 
 use std::process::ExitCode;

@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use provcheck_engine::{
-    Observers, RepoChoice, Selection, Session, SetItem, Target, VerifyOptions, verify, verify_set,
+    RepoChoice, Selection, Session, SetItem, Target, VerifyOptions, verify, verify_set,
 };
-use provcheck_index::{ArtifactCache, GITHUB_TIMEOUT, GitHubClient, IndexClient, IndexConfig};
 use provcheck_inputs::{
     ConfigFile, DEFAULT_PYTHON, Inputs, MarkerContext, Package, Pin, find_config, load_config,
     read_environment, read_lockfile, read_requirements,
@@ -17,10 +16,10 @@ use provcheck_inputs::{
 use provcheck_report::{
     AllowNoSource, ArtifactKind, ExitStatus, Policy, Report, RequestStatus, Requested, Severity,
 };
-use provcheck_source::RepoCache;
 
 use crate::cli::{FailOn, OnlyKind, VerifyArgs};
 use crate::commands::check::limits;
+use crate::commands::shared;
 use crate::{output, progress};
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus> {
@@ -63,18 +62,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus> {
         }
     }
     let options = options(&args, &repos)?;
-    let observers = Observers {
-        downloads: display.clone(),
-        git: display.clone(),
-        steps: {
-            let display = display.clone();
-            Arc::new(move |step: &str| display.step(step))
-        },
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let observers = shared::observers(&display);
+    let runtime = shared::runtime()?;
 
     let mut report = if is_set {
         let (inputs, requested_first) = read_inputs(&args)?;
@@ -190,16 +179,7 @@ fn policy(args: &VerifyArgs, config: Option<&ConfigFile>) -> Policy {
 }
 
 fn options(args: &VerifyArgs, repos: &RepoArgs) -> Result<VerifyOptions> {
-    let cache_root = args
-        .index
-        .cache_dir
-        .clone()
-        .unwrap_or_else(ArtifactCache::default_root);
-    let index_url = url::Url::parse(&args.index.index_url)
-        .map_err(|e| anyhow::anyhow!("--index-url is not a URL: {e}"))?;
-    let mut config = IndexConfig::new(index_url, cache_root.clone());
-    config.offline = args.index.offline;
-    let index = IndexClient::new(config).context("could not set up the index client")?;
+    let network = shared::network(&args.index)?;
     let repo = match args.targets.as_slice() {
         [single] if repos.unnamed.is_some() || !repos.named.is_empty() => {
             let target = Target::parse(single)?;
@@ -208,8 +188,8 @@ fn options(args: &VerifyArgs, repos: &RepoArgs) -> Result<VerifyOptions> {
         _ => RepoChoice::Discover,
     };
     Ok(VerifyOptions {
-        index,
-        repos: RepoCache::new(cache_root),
+        index: network.index,
+        repos: network.repos,
         repo,
         git_ref: args.git_ref.clone(),
         selection: Selection {
@@ -226,8 +206,7 @@ fn options(args: &VerifyArgs, repos: &RepoArgs) -> Result<VerifyOptions> {
         offline: args.index.offline,
         concurrency: args.index.jobs,
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        // Optional metadata; without a token or offline, a note in the report.
-        github: GitHubClient::from_env(args.index.offline, GITHUB_TIMEOUT),
+        github: network.github,
     })
 }
 

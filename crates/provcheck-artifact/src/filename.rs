@@ -156,24 +156,7 @@ fn parse_version(version: &str) -> Result<Version, String> {
     Version::from_str(version).map_err(|e| format!("`{version}` is not a PEP 440 version ({e})"))
 }
 
-/// Normalizes a project name by PEP 503: lowercase, each run of `-`, `_` and `.` becomes
-/// one `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_run = false;
-        }
-    }
-    out
-}
+pub use provcheck_types::normalize_name;
 
 #[cfg(test)]
 mod tests {

@@ -3,20 +3,7 @@ use crate::IndexError;
 /// Normalizes a project name per PEP 503 (lowercase; runs of `-`, `_`, `.` become `-`),
 /// the form indexes use in URLs and provcheck uses in cache paths.
 pub fn normalize_project_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_separator_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_separator_run {
-                out.push('-');
-            }
-            in_separator_run = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            in_separator_run = false;
-        }
-    }
-    out
+    provcheck_types::normalize_name(name)
 }
 
 /// The normalized name, after checking that `name` is a valid project name (PEP 508): the

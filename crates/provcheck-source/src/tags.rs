@@ -75,23 +75,7 @@ fn parse_version(text: &str) -> Option<Version> {
     Version::from_str(text).ok()
 }
 
-/// A project name normalized per PEP 503: lowercase, runs of `-`, `_`, `.` as one `-`.
-pub(crate) fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_run = false;
-        }
-    }
-    out
-}
+pub(crate) use provcheck_types::normalize_name;
 
 #[cfg(test)]
 mod tests {
