@@ -676,7 +676,9 @@ mod tests {
     /// progress sink nor the failure.
     #[test]
     fn secrets_in_git_output_are_scrubbed() {
-        let dir = std::env::temp_dir().join(format!("provcheck-{TOKEN}-{}", std::process::id()));
+        // A missing repository whose path holds the secret: git fails and prints the path.
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join(format!("provcheck-{TOKEN}"));
         let mut env = GitEnv::new("file", "", |name| std::env::var_os(name));
         env.secret(TOKEN);
         let progress = Recorder::default();
