@@ -22,7 +22,8 @@ pub enum IndexError {
     /// The project exists but has no release of that version.
     #[error(
         "{project} has no version {version} on {index}; check the version against the \
-         project's release list"
+         project's release list (a release the index deleted, e.g. as malicious, is no longer \
+         listed: verify its files with `provcheck check` if you have them)"
     )]
     VersionNotFound {
         /// The project name as asked for.
