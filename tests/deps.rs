@@ -12,19 +12,6 @@ use crate::common::*;
 
 const GITHUB_URL: &str = "https://github.com/demo-org/demo";
 
-/// Makes the blobless clone `provcheck` would have made of `key`, fetching from `origin`
-/// (GitHub is unreachable here).
-fn seed_clone(cache: &Path, key: &str, origin: &str) {
-    let target = cache.join("repos-v1").join(format!("{key}.git"));
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("git")
-        .args(["clone", "--quiet", "--bare", "--filter=blob:none", origin])
-        .arg(&target)
-        .status()
-        .expect("git clone");
-    assert!(status.success());
-}
-
 /// Three projects on the index:
 /// - `demo` 1.4.0 (wheel + sdist) whose metadata names its GitHub repository (a seeded
 ///   clone of a local remote): verified;

@@ -2,7 +2,7 @@
 //! tag's GitHub release) against a fake GitHub API on 127.0.0.1 (`PROVCHECK_GITHUB_API_URL`):
 //! what it changes, that its absence is only a note, and that the token never leaks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use git2::Oid;
@@ -25,17 +25,6 @@ struct World {
     /// When 1.0 and 1.1 were uploaded.
     uploaded_10: i64,
     uploaded_11: i64,
-}
-
-fn seed_clone(cache: &Path, key: &str, origin: &str) {
-    let target = cache.join("repos-v1").join(format!("{key}.git"));
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let status = Command::new("git")
-        .args(["clone", "--quiet", "--bare", "--filter=blob:none", origin])
-        .arg(&target)
-        .status()
-        .expect("git clone");
-    assert!(status.success());
 }
 
 fn source_for(version: &str) -> Vec<F> {

@@ -3,7 +3,7 @@
 //! tags v1.0–v1.5, releases 1.0–1.7 on the index.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use git2::Oid;
 use provcheck_testkit::FakeIndex;
@@ -15,17 +15,6 @@ const GITHUB_URL: &str = "https://github.com/demo-org/demo";
 /// What 1.7 adds to `core.py`: a change in no commit (kept plain, so that the finding is
 /// about resolution, not about what the code does).
 const PAYLOAD: &str = "TELEMETRY_ENDPOINT = 'collector'\n";
-
-fn seed_clone(cache: &Path, key: &str, origin: &str) {
-    let target = cache.join("repos-v1").join(format!("{key}.git"));
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("git")
-        .args(["clone", "--quiet", "--bare", "--filter=blob:none", origin])
-        .arg(&target)
-        .status()
-        .expect("git clone");
-    assert!(status.success());
-}
 
 /// The demo project as of `version`: `pyproject.toml` and `__init__.py` record the
 /// version (and the wheels' METADATA agrees with what `pyproject.toml` declares).

@@ -9,18 +9,6 @@ use crate::common::*;
 
 const GITHUB_URL: &str = "https://github.com/demo-org/demo";
 
-/// Makes the blobless clone `provcheck` would have made of `key`, fetching from `origin`.
-fn seed_clone(cache: &Path, key: &str, origin: &str) {
-    let target = cache.join("repos-v1").join(format!("{key}.git"));
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("git")
-        .args(["clone", "--quiet", "--bare", "--filter=blob:none", origin])
-        .arg(&target)
-        .status()
-        .expect("git clone");
-    assert!(status.success());
-}
-
 /// A tagged demo repository that allows blobless clones, its URL, and the index with
 /// demo 1.4.0 (wheel + sdist) published and pointing at it.
 struct World {

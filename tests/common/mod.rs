@@ -575,3 +575,20 @@ pub fn findings_with_code(
         .cloned()
         .collect()
 }
+
+/// Makes the blobless clone `provcheck` would have made of `key` (e.g.
+/// `github.com/org/name`) in the cache at `cache`, fetching from `origin`: GitHub is
+/// unreachable in tests, so discovery, incremental fetches and blobs on demand run
+/// against a local remote.
+pub fn seed_clone(cache: &Path, key: &str, origin: &str) {
+    let target = cache.join("repos-v1").join(format!("{key}.git"));
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let status = Command::new("git")
+        .args(["clone", "--quiet", "--bare", "--filter=blob:none", origin])
+        .arg(&target)
+        .status()
+        .expect("git clone");
+    assert!(status.success());
+    // The mark provcheck leaves in the clones it makes (it keeps a tag ledger only there).
+    std::fs::write(target.join(provcheck_source::CLONE_MARKER), "").unwrap();
+}

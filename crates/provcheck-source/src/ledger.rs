@@ -52,15 +52,16 @@ impl TagLedger {
         TagLedger { path }
     }
 
-    /// The ledger of the repository at `repo`, when it is a clone of the cache
-    /// ([`crate::RepoCache`]): `<clone>.tags.json`. A repository the user owns gets no
+    /// The ledger of the repository at `repo`, when it is a clone the cache made
+    /// ([`crate::RepoCache`], marked with [`crate::CLONE_MARKER`]): `<clone>.tags.json`. A repository the user owns gets no
     /// ledger: nothing is written next to it.
     pub fn for_cached_clone(repo: &Path) -> Option<TagLedger> {
         let in_cache = repo
             .components()
             .any(|c| c.as_os_str() == crate::remote::LAYOUT);
         let name = repo.file_name()?.to_str()?;
-        if !in_cache || !name.ends_with(".git") {
+        let ours = repo.join(crate::remote::CLONE_MARKER).is_file();
+        if !in_cache || !ours || !name.ends_with(".git") {
             return None;
         }
         Some(TagLedger::at(
@@ -144,5 +145,35 @@ impl TagLedger {
             fs::rename(&temp, &self.path).map_err(cache_error("write", &self.path))?;
         }
         Ok(moves)
+    }
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::TagLedger;
+
+    /// Nothing is ever written next to a repository the user owns, even one whose path
+    /// looks like the cache's.
+    #[test]
+    fn only_marked_clones_in_the_cache_get_a_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let clone = dir.path().join("repos-v1/github.com/a/b.git");
+        std::fs::create_dir_all(&clone).unwrap();
+        assert!(TagLedger::for_cached_clone(&clone).is_none(), "no mark yet");
+        std::fs::write(clone.join(crate::CLONE_MARKER), "").unwrap();
+        let ledger = TagLedger::for_cached_clone(&clone).expect("a marked clone");
+        assert!(
+            ledger
+                .path()
+                .ends_with("repos-v1/github.com/a/b.git.tags.json")
+        );
+
+        let elsewhere = dir.path().join("src/b.git");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join(crate::CLONE_MARKER), "").unwrap();
+        assert!(
+            TagLedger::for_cached_clone(&elsewhere).is_none(),
+            "not in the cache"
+        );
     }
 }

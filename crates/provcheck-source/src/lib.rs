@@ -44,7 +44,7 @@ pub use error::SourceError;
 pub use git_cli::{GitProgress, NoGitProgress};
 pub use history::DefaultBranch;
 pub use ledger::{TagLedger, TagMove};
-pub use remote::{AcquireOptions, Acquired, RepoCache};
+pub use remote::{AcquireOptions, Acquired, CLONE_MARKER, RepoCache};
 pub use repo::{CommitInfo, SourceRepo};
 pub use search::ContentScorer;
 pub use tags::{VersionTag, tag_version};

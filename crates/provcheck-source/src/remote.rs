@@ -13,6 +13,10 @@ use crate::git_cli::{self, GitEnv, GitFailure, GitProgress};
 /// migration.
 pub(crate) const LAYOUT: &str = "repos-v1";
 
+/// A file provcheck writes into every clone it makes, so that state it keeps beside its
+/// clones (the tag ledger) is never written next to a repository the user owns.
+pub const CLONE_MARKER: &str = "provcheck-clone";
+
 /// Where repositories are cached: `<root>/repos-v1/<cache key>.git`, each a bare,
 /// blobless clone (commits, trees and tags; file contents fetched when needed).
 #[derive(Clone, Debug)]
@@ -189,6 +193,7 @@ impl RepoCache {
             let _ = fs::remove_dir_all(&partial);
             return Err(self.failure("cloning", url, failure));
         }
+        fs::write(partial.join(CLONE_MARKER), "").map_err(cache_error("mark", &partial))?;
         fs::rename(&partial, path).map_err(cache_error("move a new clone to", path))
     }
 
