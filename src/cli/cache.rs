@@ -16,6 +16,7 @@ pub struct CacheArgs {
 pub enum CacheAction {
     /// Print the cache folder.
     Dir,
-    /// Delete everything in the cache.
+    /// Delete the downloaded artifacts and the cached index answers (clones and their tag
+    /// ledgers stay: delete `repos-v1/` by hand to drop them).
     Clean,
 }

@@ -25,7 +25,7 @@ pub struct IndexArgs {
     #[arg(long, value_name = "DIR", env = "PROVCHECK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
-    /// How many downloads run at once.
+    /// How many packages (and, per package, downloads) are worked on at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
 }
