@@ -10,10 +10,7 @@
 //! `token TOKEN`) answer 401. Every request is logged ([`Request`]).
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use serde_json::{Value, json};
 
@@ -75,41 +72,36 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
-    stop: AtomicBool,
 }
 
 /// A fake GitHub API, served until dropped.
 pub struct FakeGitHub {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
+    /// Serves until dropped.
+    server: http::Server,
 }
 
 impl FakeGitHub {
     /// Starts the server on a free port of 127.0.0.1.
     pub fn start() -> FakeGitHub {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound socket has an address");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                base_url: format!("http://{addr}"),
-                ..State::default()
-            }),
-            stop: AtomicBool::new(false),
+        let mut shared = None;
+        let server = http::Server::start("fake-github", |addr| {
+            let state = Arc::new(Shared {
+                state: Mutex::new(State {
+                    base_url: format!("http://{addr}"),
+                    ..State::default()
+                }),
+            });
+            shared = Some(Arc::clone(&state));
+            move |request: Request| {
+                let mut state = state.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.log.push(request.clone());
+                Action::Respond(answer(&state, &request))
+            }
         });
-        let thread = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("fake-github".to_owned())
-                .spawn(move || serve(listener, shared))
-                .expect("spawn the fake GitHub thread")
-        };
         FakeGitHub {
-            shared,
-            addr,
-            thread: Some(thread),
+            shared: shared.expect("the handler was built"),
+            server,
         }
     }
 
@@ -120,7 +112,7 @@ impl FakeGitHub {
     /// The API base URL, e.g. `http://127.0.0.1:PORT/` (what `PROVCHECK_GITHUB_API_URL`
     /// is set to).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("http://{}/", self.server.addr())
     }
 
     /// Adds the repository `owner/name` with its default branch.
@@ -163,45 +155,11 @@ impl FakeGitHub {
     }
 }
 
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // `accept` blocks: wake it with one last connection so the thread sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl std::fmt::Debug for FakeGitHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeGitHub")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
-    }
-}
-
-fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let shared = Arc::clone(&shared);
-        let _ = std::thread::Builder::new()
-            .name("fake-github-conn".to_owned())
-            .spawn(move || {
-                let Some(request) = http::read_request(&stream) else {
-                    return;
-                };
-                let response = {
-                    let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-                    state.log.push(request.clone());
-                    answer(&state, &request)
-                };
-                http::write_action(stream, Action::Respond(response), request.method == "HEAD");
-            });
     }
 }
 

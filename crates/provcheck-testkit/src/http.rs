@@ -1,7 +1,10 @@
 //! Just enough HTTP/1.1 for tests: one request per connection, then `Connection: close`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::index::Request;
@@ -155,5 +158,77 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "Status",
+    }
+}
+
+/// A loopback HTTP server: one thread accepts, one thread per connection answers (clients
+/// under test download concurrently), stopped and joined when dropped.
+pub(crate) struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds an ephemeral port of 127.0.0.1 and serves with the handler `make` builds
+    /// for that address.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound: the test cannot run at all then.
+    pub fn start<H>(name: &str, make: impl FnOnce(SocketAddr) -> H) -> Server
+    where
+        H: Fn(Request) -> Action + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
+        let addr = listener
+            .local_addr()
+            .expect("a bound socket has an address");
+        let handler = Arc::new(make(addr));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let connection_name = format!("{name}-conn");
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if stopping.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let handler = Arc::clone(&handler);
+                    let _ = std::thread::Builder::new()
+                        .name(connection_name.clone())
+                        .spawn(move || {
+                            let Some(request) = read_request(&stream) else {
+                                return;
+                            };
+                            let head_only = request.method == "HEAD";
+                            let action = handler(request);
+                            write_action(stream, action, head_only);
+                        });
+                }
+            })
+            .expect("spawn a fake server thread");
+        Server {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // `accept` blocks: wake it with one last connection so the thread sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }

@@ -2,10 +2,7 @@
 //! faults, authentication, 403s and finally the routes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -57,14 +54,13 @@ impl Request {
 /// Every method takes `&self`: the state sits behind a mutex shared with the server thread,
 /// so a test can change it between (or during) the requests of the code under test.
 pub struct FakeIndex {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    /// Serves until dropped.
+    server: http::Server,
 }
 
 pub(crate) struct Shared {
     state: Mutex<State>,
-    stop: AtomicBool,
 }
 
 pub(crate) struct State {
@@ -115,39 +111,33 @@ impl FakeIndex {
     /// # Panics
     /// When no loopback port can be bound: the test cannot run at all then.
     pub fn start() -> FakeIndex {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound socket has an address");
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                base_url: format!("http://{addr}"),
-                projects: BTreeMap::new(),
-                per_version_json: false,
-                corrupt: HashSet::new(),
-                provenance: HashMap::new(),
-                faults: Vec::new(),
-                forbidden: Vec::new(),
-                auth: None,
-                requests: Vec::new(),
-            }),
-            stop: AtomicBool::new(false),
+        let mut shared = None;
+        let server = http::Server::start("fake-index", |addr| {
+            let state = Arc::new(Shared {
+                state: Mutex::new(State {
+                    base_url: format!("http://{addr}"),
+                    projects: BTreeMap::new(),
+                    per_version_json: false,
+                    corrupt: HashSet::new(),
+                    provenance: HashMap::new(),
+                    faults: Vec::new(),
+                    forbidden: Vec::new(),
+                    auth: None,
+                    requests: Vec::new(),
+                }),
+            });
+            shared = Some(Arc::clone(&state));
+            move |request| state.handle(request)
         });
-        let server = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-index-{}", addr.port()))
-            .spawn(move || serve(listener, server))
-            .expect("spawn the fake index thread");
         FakeIndex {
-            addr,
-            shared,
-            thread: Some(thread),
+            shared: shared.expect("the handler was built"),
+            server,
         }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The simple API base: `http://127.0.0.1:PORT/simple/`.
@@ -264,17 +254,6 @@ impl FakeIndex {
     }
 }
 
-impl Drop for FakeIndex {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // `accept` blocks: wake it with one last connection so the thread sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl std::fmt::Debug for FakeIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeIndex")
@@ -345,26 +324,5 @@ impl State {
             .find(|rule| rule.remaining > 0 && path.starts_with(&rule.prefix))?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
-    }
-}
-
-fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let shared = Arc::clone(&shared);
-        // One thread per connection: clients under test download concurrently.
-        let _ = std::thread::Builder::new()
-            .name("fake-index-conn".to_owned())
-            .spawn(move || {
-                let Some(request) = http::read_request(&stream) else {
-                    return;
-                };
-                let head_only = request.method == "HEAD";
-                let action = shared.handle(request);
-                http::write_action(stream, action, head_only);
-            });
     }
 }
