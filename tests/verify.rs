@@ -420,3 +420,58 @@ fn real_pypi_smoke() {
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.json()["releases"][0]["verdict"], "no-source");
 }
+
+/// An untagged, modified release looks the same whether it was uploaded with a stolen
+/// token or the local clone is simply older than the release: when the repository is the
+/// user's (not a clone provcheck just fetched) and older than the upload, the finding says
+/// so.
+#[test]
+fn an_old_local_clone_is_named_as_a_possible_cause() {
+    let world = world();
+    let mut files = demo_wheel_files(&demo_source());
+    replace(
+        &mut files,
+        "demo/core.py",
+        "def greet(name):\n    return 'hi'\n",
+    );
+    let wheel = Wheel::new("demo", "1.4.1", &files);
+    let dist = world.sandbox.join("dist2");
+    std::fs::create_dir_all(&dist).unwrap();
+    let path = wheel.write(&dist);
+    world.index.publish(
+        "demo",
+        "1.4.1",
+        &wheel.filename(),
+        std::fs::read(&path).unwrap(),
+        "2026-11-06T17:36:59Z",
+    );
+    let no_tag = |run: &Run| -> serde_json::Value {
+        run.json()["releases"][0]["artifacts"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "no-tag")
+            .cloned()
+            .unwrap_or_else(|| panic!("no no-tag finding: {}", run.stdout))
+    };
+
+    let local = world.sandbox.join("remote");
+    let run = verify(&world, &["demo==1.4.1", "--repo", local.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let finding = no_tag(&run);
+    assert_eq!(finding["severity"], "high");
+    assert!(
+        finding["evidence"]["newest_commit_time"].is_string(),
+        "{finding:#}"
+    );
+    assert!(finding["message"].as_str().unwrap().contains("out of date"));
+
+    // The clone provcheck fetched itself is current: no such note.
+    let run = verify(&world, &["demo==1.4.1"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let finding = no_tag(&run);
+    assert!(
+        finding["evidence"]["newest_commit_time"].is_null(),
+        "{finding:#}"
+    );
+}

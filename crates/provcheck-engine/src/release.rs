@@ -529,6 +529,22 @@ fn timeline_findings(
                 .with("hint_path", hint.path.as_str())
                 .with("hint_source", hint.how.as_str());
         }
+        // A stale local clone looks exactly like an untagged, modified release: say so when
+        // the upload is newer than everything the repository holds.
+        if !clean
+            && let (Some(upload), Some(newest)) = (upload, resolver.newest_commit_time())
+            && upload > newest
+        {
+            finding.message.push_str(&format!(
+                "; note that the repository's newest commit ({}) is older than the upload ({}): \
+                 if the clone is out of date, fetch it and check again",
+                format_time(newest),
+                format_time(upload)
+            ));
+            finding
+                .evidence
+                .insert("newest_commit_time", format_time(newest));
+        }
         findings.push(finding);
     }
 

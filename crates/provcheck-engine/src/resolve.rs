@@ -172,6 +172,21 @@ impl<'r> Resolver<'r> {
         })
     }
 
+    /// The committer time of the newest commit on any ref of a repository that may be
+    /// stale (one the user gave, or a cached clone used offline): a release uploaded after
+    /// it may simply be newer than the clone.
+    /// `None` for a clone provcheck has just fetched: that one is current by construction.
+    pub fn newest_commit_time(&self) -> Option<i64> {
+        if self.repo.is_freshly_fetched_clone() {
+            return None;
+        }
+        self.repo
+            .all_commits(1)
+            .ok()?
+            .first()
+            .map(|commit| commit.time)
+    }
+
     /// The PEP 740 seam: commits an attestation names. Empty until provenance is read.
     fn attested(&self) -> Vec<Candidate> {
         Vec::new()

@@ -112,6 +112,12 @@ impl SourceRepo {
         self.offline = offline;
     }
 
+    /// Whether this is a clone the cache made and fetched in this run (not offline): its
+    /// refs are as current as the remote's. A repository the user gives may be stale.
+    pub fn is_freshly_fetched_clone(&self) -> bool {
+        !self.offline && self.path().join(crate::remote::CLONE_MARKER).is_file()
+    }
+
     /// Whether this is a partial clone: some blobs may be missing, and are fetched from
     /// its promisor remote when needed.
     pub fn is_partial(&self) -> bool {
