@@ -43,12 +43,7 @@ fn world() -> World {
     };
 
     let remote = sandbox.join("remote");
-    let mut repo = Repo::init(&remote);
-    repo.repo
-        .config()
-        .unwrap()
-        .set_bool("uploadpack.allowFilter", true)
-        .unwrap();
+    let mut repo = Repo::init_remote(&remote);
     let source = demo_source();
     let commit = repo.commit("Release 1.4.0", &source);
     repo.tag("v1.4.0", commit);

@@ -44,12 +44,7 @@ fn source_for(version: &str) -> Vec<F> {
 fn world() -> World {
     let sandbox = Sandbox::new();
     let remote = sandbox.join("remote");
-    let mut repo = Repo::init(&remote);
-    repo.repo
-        .config()
-        .unwrap()
-        .set_bool("uploadpack.allowFilter", true)
-        .unwrap();
+    let mut repo = Repo::init_remote(&remote);
     let index = FakeIndex::start();
     let dist = sandbox.join("dist");
     std::fs::create_dir_all(&dist).unwrap();

@@ -21,12 +21,7 @@ struct World {
 fn world() -> World {
     let sandbox = Sandbox::new();
     let remote = sandbox.join("remote");
-    let mut repo = Repo::init(&remote);
-    repo.repo
-        .config()
-        .unwrap()
-        .set_bool("uploadpack.allowFilter", true)
-        .unwrap();
+    let mut repo = Repo::init_remote(&remote);
     let source = demo_source();
     let commit = repo.commit("Release 1.4.0", &source);
     repo.tag("v1.4.0", commit);
@@ -171,12 +166,7 @@ fn a_repository_url_is_cloned_blobless_into_the_cache() {
 fn a_monorepo_link_maps_to_the_package_folder() {
     let world = world();
     let mono = world.sandbox.join("mono");
-    let mut repo = Repo::init(&mono);
-    repo.repo
-        .config()
-        .unwrap()
-        .set_bool("uploadpack.allowFilter", true)
-        .unwrap();
+    let mut repo = Repo::init_remote(&mono);
     let mut files: Vec<F> = demo_source()
         .into_iter()
         .map(|file| F {

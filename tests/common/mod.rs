@@ -73,6 +73,17 @@ impl Repo {
         }
     }
 
+    /// A repository other repositories can clone blobless from (`file://` remotes).
+    pub fn init_remote(path: &Path) -> Self {
+        let repo = Repo::init(path);
+        repo.repo
+            .config()
+            .unwrap()
+            .set_bool("uploadpack.allowFilter", true)
+            .unwrap();
+        repo
+    }
+
     pub fn init_bare(path: &Path) -> Self {
         let repo = Repository::init_bare(path).expect("git init --bare");
         Repo {

@@ -120,54 +120,42 @@ impl<'o, 'r> Collector<'o, 'r> {
             && entry.link_target.as_deref().is_some_and(|target| {
                 link_stays_inside(entry.name, target, entry.kind == EntryKind::Symlink)
             });
-        let finding = match entry.kind {
+        let link = |reason: &'static str, noun: &str, danger: &str| {
             // A link to another member of the archive is how some sdists ship a tree's
             // symlinks (pdm-backend's test fixtures): worth a note, not an alarm. A link
             // that leaves the archive is how extraction attacks work.
-            EntryKind::Symlink if inside => anomaly(
-                Severity::Low,
+            let (severity, message) = if inside {
+                (
+                    Severity::Low,
+                    format!(
+                        "entry `{shown}` is {noun} to `{target}`, another member of the archive; \
+                         it was not followed, the member it names is checked on its own"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Critical,
+                    format!(
+                        "entry `{shown}` is {noun} to `{target}`, outside the archive: unpacked, \
+                         {danger}; it was not followed"
+                    ),
+                )
+            };
+            anomaly(severity, reason, entry.name, message)
+                .with("target", target.as_str())
+                .with("inside_archive", inside)
+        };
+        let finding = match entry.kind {
+            EntryKind::Symlink => link(
                 "symlink",
-                entry.name,
-                format!(
-                    "entry `{shown}` is a symbolic link to `{target}`, another member of the archive; \
-                     it was not followed, the member it names is checked on its own"
-                ),
-            )
-            .with("target", target)
-            .with("inside_archive", true),
-            EntryKind::Symlink => anomaly(
-                Severity::Critical,
-                "symlink",
-                entry.name,
-                format!(
-                    "entry `{shown}` is a symbolic link to `{target}`, outside the archive: unpacked, it can \
-                     redirect later files outside the folder or expose files of the installing machine; it was not followed"
-                ),
-            )
-            .with("target", target)
-            .with("inside_archive", false),
-            EntryKind::Hardlink if inside => anomaly(
-                Severity::Low,
+                "a symbolic link",
+                "it can redirect later files outside the folder or expose files of the installing machine",
+            ),
+            EntryKind::Hardlink => link(
                 "hardlink",
-                entry.name,
-                format!(
-                    "entry `{shown}` is a hard link to `{target}`, another member of the archive; \
-                     it was not followed, the member it names is checked on its own"
-                ),
-            )
-            .with("target", target)
-            .with("inside_archive", true),
-            EntryKind::Hardlink => anomaly(
-                Severity::Critical,
-                "hardlink",
-                entry.name,
-                format!(
-                    "entry `{shown}` is a hard link to `{target}`, outside the archive: unpacked, it takes \
-                     the content of a file of the installing machine; it was not followed"
-                ),
-            )
-            .with("target", target)
-            .with("inside_archive", false),
+                "a hard link",
+                "it takes the content of a file of the installing machine",
+            ),
             EntryKind::Special(what) => anomaly(
                 Severity::High,
                 "special-file",

@@ -26,6 +26,7 @@
 mod build;
 mod compiled;
 pub(crate) mod declared;
+mod literals;
 mod metadata;
 pub(crate) mod project;
 pub(crate) mod scripts;

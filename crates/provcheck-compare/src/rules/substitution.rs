@@ -14,6 +14,7 @@ use provcheck_report::{Code, Finding, Severity};
 use provcheck_types::sha256_hex;
 use similar::{ChangeTag, TextDiff};
 
+use super::literals::{is_literal_tuple, string_literal};
 use crate::classify::{Ctx, Outcome};
 
 const RULE: &str = "version-substitution";
@@ -187,7 +188,7 @@ fn python(ctx: &Ctx<'_>, file: &ArtifactFile, source_path: &str) -> Option<Outco
                         return None;
                     }
                     version = Some(literal.to_owned());
-                } else if !is_version_tuple(value) {
+                } else if !is_literal_tuple(value) {
                     return None;
                 }
             }
@@ -225,30 +226,6 @@ fn assigned_names(line: &str) -> Option<(Vec<&str>, &str)> {
     Some((names, value.trim()))
 }
 
-fn string_literal(text: &str) -> Option<&str> {
-    let text = text.trim();
-    for quote in ['\'', '"'] {
-        if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote))
-            && !inner.contains(quote)
-            && !inner.contains('\\')
-        {
-            return Some(inner);
-        }
-    }
-    None
-}
-
-fn is_version_tuple(text: &str) -> bool {
-    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
-        return false;
-    };
-    inner.split(',').map(str::trim).all(|item| {
-        item.is_empty()
-            || item.chars().all(|c| c.is_ascii_digit())
-            || string_literal(item).is_some()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,8 +238,8 @@ mod tests {
         );
         assert!(assigned_names("x = 1").is_none());
         assert!(assigned_names("if __version__ == '1'").is_none());
-        assert!(is_version_tuple("(1, 4, 0)"));
-        assert!(!is_version_tuple("(exec('x'),)"));
+        assert!(is_literal_tuple("(1, 4, 0)"));
+        assert!(!is_literal_tuple("(exec('x'),)"));
     }
 
     #[test]

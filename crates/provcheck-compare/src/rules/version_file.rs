@@ -9,6 +9,7 @@
 use provcheck_artifact::ArtifactFile;
 use provcheck_report::{Code, Finding, Severity};
 
+use super::literals::{is_literal_tuple, string_literal};
 use crate::classify::{Ctx, Outcome};
 
 const RULE: &str = "scm-version-file";
@@ -355,31 +356,6 @@ fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-}
-
-fn string_literal(text: &str) -> Option<&str> {
-    let text = text.trim();
-    for quote in ['\'', '"'] {
-        if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote))
-            && !inner.contains(quote)
-            && !inner.contains('\\')
-        {
-            return Some(inner);
-        }
-    }
-    None
-}
-
-/// `(8, 3, 4)`, `(1, 0, 'dev3', 'gabc')`: integers and strings only.
-fn is_literal_tuple(text: &str) -> bool {
-    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
-        return false;
-    };
-    inner.split(',').map(str::trim).all(|item| {
-        item.is_empty()
-            || item.chars().all(|c| c.is_ascii_digit())
-            || string_literal(item).is_some()
-    })
 }
 
 /// Type expressions and constants: names, subscripts, unions; no calls.
